@@ -1,0 +1,69 @@
+"""Storefront: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from app.config import load_config
+from app.db import configure_sqlite
+from app.errors import register_error_handlers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+BLUEPRINT_MODULES = (
+    "app.shop.views",
+    "app.accounts.views",
+    "app.wallet.views",
+    "app.catalog.views",
+    "app.coupons.views",
+    "app.cart.views",
+    "app.orders.views",
+    "app.admin.views",
+    "app.api",
+)
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app. ``overrides`` replace config values (tests use them)."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(Path(app.instance_path)))
+    if overrides:
+        app.config.update(overrides)
+
+    # Imported here, not at module level: a package-level name ``db`` would shadow the
+    # ``app.db`` module that migrations import.
+    from app import models  # noqa: F401 - every table on the metadata before migrate sees it
+    from app.extensions import cache, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    cache.init_app(app)
+    login_manager.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+
+    import importlib
+
+    for module_name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).bp)
+
+    register_error_handlers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+
+    from app.shop.context import register_template_context
+
+    register_template_context(app)
+    return app

@@ -1,0 +1,144 @@
+"""Accounts: sign-up, credentials, API tokens, admins."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.accounts.models import ApiToken, User
+from app.db import transaction, utcnow
+from app.errors import DomainError, InvalidInput
+from app.extensions import db
+from app.wallet.models import Wallet
+
+PASSWORD_MIN = 8
+PASSWORD_MAX = 128
+NAME_MAX = 80
+EMAIL_MAX = 254
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    status = 409
+    title = "Email already registered"
+    field = "email"
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    title = "Wrong email or password"
+
+
+def normalize_email(raw) -> str:
+    """The canonical form of an email address, or ``InvalidInput``."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidInput("Enter your email address.", field="email")
+    if len(raw) > EMAIL_MAX:
+        raise InvalidInput(f"An email address has at most {EMAIL_MAX} characters.", field="email")
+    try:
+        info = validate_email(raw.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise InvalidInput(f"That email address is not valid: {exc}", field="email") from None
+    return info.normalized.lower()
+
+
+def _check_password(password) -> str:
+    if not isinstance(password, str) or len(password) < PASSWORD_MIN:
+        raise InvalidInput(f"A password has at least {PASSWORD_MIN} characters.", field="password")
+    if len(password) > PASSWORD_MAX:
+        raise InvalidInput(f"A password has at most {PASSWORD_MAX} characters.", field="password")
+    return password
+
+
+def _check_name(name) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("Enter your name.", field="name")
+    name = name.strip()
+    if len(name) > NAME_MAX:
+        raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
+    return name
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def register_user(email, password, name, *, is_admin: bool = False) -> User:
+    """Create a user and their empty wallet in one transaction.
+
+    The unique index on ``users.email`` settles two sign-ups racing for one address.
+    """
+    email = normalize_email(email)
+    name = _check_name(name)
+    password_hash = hash_password(_check_password(password))
+    try:
+        with transaction() as uow:
+            user = User(email=email, name=name, password_hash=password_hash, is_admin=is_admin)
+            uow.session.add(user)
+            uow.session.flush()
+            uow.session.add(Wallet(user_id=user.id, balance=0))
+    except IntegrityError:
+        raise EmailTaken("An account with that email already exists.") from None
+    return user
+
+
+def authenticate(email, password) -> User:
+    """The user with these credentials, or ``InvalidCredentials`` (never says which was wrong)."""
+    try:
+        email = normalize_email(email)
+    except InvalidInput:
+        raise InvalidCredentials() from None
+    user = db.session.scalar(select(User).where(User.email == email))
+    if user is None or not isinstance(password, str) or not check_password_hash(
+        user.password_hash, password
+    ):
+        raise InvalidCredentials()
+    return user
+
+
+def create_admin(email, password, name: str = "Admin") -> User:
+    """Make ``email`` an admin: promote the existing account or create a new one."""
+    email = normalize_email(email)
+    existing = db.session.scalar(select(User).where(User.email == email))
+    if existing is None:
+        return register_user(email, password, name, is_admin=True)
+    password_hash = hash_password(_check_password(password))
+    with transaction() as uow:
+        user = uow.session.get(User, existing.id)
+        user.is_admin = True
+        user.password_hash = password_hash
+    return user
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """A new random API token for ``user``; only its digest is stored."""
+    token = secrets.token_urlsafe(32)
+    with transaction() as uow:
+        uow.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
+                               ApiToken.revoked_at.is_(None))
+    )
+    return db.session.get(User, row.user_id) if row else None
+
+
+def revoke_token(token: str) -> None:
+    with transaction() as uow:
+        row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+        if row is not None and row.revoked_at is None:
+            row.revoked_at = utcnow()

@@ -1,0 +1,81 @@
+"""Sign up, log in, log out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services
+from app.accounts.forms import LoginForm, SignupForm
+from app.accounts.models import User
+from app.errors import DomainError, show_on_form
+from app.extensions import db, login_manager
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = "Please log in to continue."
+login_manager.login_message_category = "info"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _safe_next(default: str) -> str:
+    """Only same-site relative paths: an open redirect would make a phishing link look like us."""
+    target = request.args.get("next", "")
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _start_session(user: User) -> None:
+    session.clear()  # a fresh session on login: no fixation of a pre-login session
+    login_user(user)
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("shop.home"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.password.data, form.name.data)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            _start_session(user)
+            flash(f"Welcome, {user.name}! Top up your points to start shopping.", "success")
+            return redirect(url_for("wallet.wallet"))
+    return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("shop.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            _start_session(user)
+            flash(f"Welcome back, {user.name}.", "success")
+            return redirect(_safe_next(url_for("shop.home")))
+    status = 422 if form.errors or request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "info")
+    return redirect(url_for("shop.home"))

@@ -1,0 +1,87 @@
+"""Shared API plumbing: the blueprint, bearer-token auth, JSON body parsing."""
+
+from __future__ import annotations
+
+import functools
+
+from flask import Blueprint, g, request
+
+from app.accounts.services import user_for_token
+from app.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from app.extensions import csrf
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+# Token-authenticated: no cookies are read, so there is nothing for CSRF to forge.
+csrf.exempt(bp)
+
+
+class MalformedRequest(DomainError):
+    code = "malformed_request"
+    status = 400
+    title = "Malformed request"
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def token_required(view):
+    """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user``."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        token = bearer_token()
+        user = user_for_token(token) if token else None
+        if user is None:
+            raise Unauthenticated("Send a valid token: Authorization: Bearer <token>.")
+        g.api_user = user
+        return view(*args, **kwargs)
+
+    wrapper.api_auth = "token"
+    return wrapper
+
+
+def admin_required(view):
+    """Like ``token_required``, and the token's user must be an admin."""
+
+    @functools.wraps(view)
+    def check_admin(*args, **kwargs):
+        if not g.api_user.is_admin:
+            raise Forbidden("This call is for shop admins.")
+        return view(*args, **kwargs)
+
+    wrapper = token_required(check_admin)
+    wrapper.api_auth = "admin"
+    return wrapper
+
+
+def json_body() -> dict:
+    """The request's JSON object, or 400 ``malformed_request``."""
+    data = request.get_json(silent=True)
+    if data is None:
+        raise MalformedRequest("The body must be valid JSON with Content-Type: application/json.")
+    if not isinstance(data, dict):
+        raise MalformedRequest("The body must be a JSON object.")
+    return data
+
+
+def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 1_000_000) -> int:
+    """A whole-number query parameter within bounds, or 422 ``invalid_input``."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidInput(f"'{name}' must be a whole number.") from None
+    if not minimum <= value <= maximum:
+        raise InvalidInput(f"'{name}' must be between {minimum} and {maximum}.")
+    return value
+
+
+def iso(value) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer,
+                        String, Text)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import UTCDateTime, VersionedMixin, utcnow
+from app.extensions import db
+
+
+class Product(VersionedMixin, db.Model):
+    __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    price: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+
+class StockMovement(db.Model):
+    """Every change of a product's stock; a product's stock equals the sum of its deltas.
+
+    ``kind``: ``initial`` (stock given at creation), ``receipt`` (goods received),
+    ``correction`` (a recount), ``sale`` (an order), ``cancel`` (an order cancelled).
+    """
+
+    __tablename__ = "stock_movements"
+    __table_args__ = (
+        CheckConstraint("kind IN ('initial', 'receipt', 'correction', 'sale', 'cancel')",
+                        name="kind_known"),
+        Index("ix_stock_movements_product_id_id", "product_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    delta: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

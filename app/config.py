@@ -1,0 +1,88 @@
+"""Configuration read from the environment, with embedded defaults.
+
+Embedded default (nothing set): SQLite file and secret key under ``instance/``, in-process
+cache, background jobs run inline. Production: ``DATABASE_URL`` (PostgreSQL) and
+``REDIS_URL`` (cache, RQ queue) make every app server stateless.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{instance_path / 'storefront.sqlite3'}"
+    # Heroku-style and bare postgresql:// URLs would pick psycopg2; we ship psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _engine_options(database_url: str) -> dict:
+    if database_url.startswith("sqlite"):
+        # A generous busy timeout: writers queue behind each other instead of failing.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {
+        "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
+        "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
+        "pool_timeout": 30,
+        "pool_pre_ping": True,
+    }
+
+
+def load_config(instance_path: Path) -> dict:
+    """Build the Flask config mapping for this process."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    database_url = _database_url(instance_path)
+    redis_url = os.environ.get("REDIS_URL") or None
+    production = redis_url is not None or not database_url.startswith("sqlite")
+    config = {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
+        "REDIS_URL": redis_url,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        # werkzeug's scrypt by default; tests lower the cost, never production.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
+        "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Asia/Seoul"),
+        "RQ_QUEUE_NAME": os.environ.get("RQ_QUEUE_NAME", "storefront"),
+        "DATA_PLATFORM_URL": os.environ.get("DATA_PLATFORM_URL") or None,
+        "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),
+        "BEST_SELLERS_TTL": int(os.environ.get("BEST_SELLERS_TTL", "60")),
+        "PER_PAGE": 12,
+    }
+    if redis_url:
+        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
+                      CACHE_KEY_PREFIX="storefront:")
+    else:
+        config.update(CACHE_TYPE="SimpleCache")
+    config["CACHE_DEFAULT_TIMEOUT"] = 300
+    config["PRODUCTION"] = production
+    return config

@@ -1,0 +1,188 @@
+"""Database building blocks shared by every capability.
+
+- ``Base``: the declarative base, with a constraint naming convention so that Alembic (and
+  SQLite batch mode) can name, alter and drop every constraint.
+- ``UTCDateTime``: timezone-aware UTC datetimes on both SQLite and PostgreSQL.
+- ``VersionedMixin``: the ``version_id_col`` optimistic lock for contended rows.
+- ``transaction()``: the unit of work. Services own it; views and models never commit.
+- ``retry_on_conflict``: the one retry helper for optimistic-lock and serialization conflicts.
+
+How contended rows are written: a version-checked read-then-write on a hot row loses most of
+its attempts under a rush (see docs/DESIGN.md). Services therefore write contended counters
+with a compare-and-set on the invariant itself, e.g.
+``UPDATE products SET stock = stock - :q, version = version + 1 WHERE id = :id AND stock >= :q``,
+and read the row count. That statement never fails spuriously, and because it bumps
+``version`` in the same statement, any ORM writer that loaded the row earlier still gets its
+``StaleDataError`` and is retried by ``retry_on_conflict``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import random
+import time
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Callable
+
+from sqlalchemy import DateTime, Integer, MetaData, event
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.types import TypeDecorator
+
+from app.errors import ConflictRetryExhausted
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC; always hands back an aware UTC datetime (SQLite forgets the offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class VersionedMixin:
+    """Optimistic lock: every ORM UPDATE checks and bumps ``version``."""
+
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls):  # noqa: N805 - SQLAlchemy's declared_attr signature
+        return {"version_id_col": cls.version}
+
+
+# Write transactions on SQLite must take the write lock up front (BEGIN IMMEDIATE): a
+# deferred transaction that later upgrades to a writer fails at once with "database is
+# locked" instead of waiting on the busy timeout.
+_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)
+
+
+def configure_sqlite(engine) -> None:
+    """WAL, foreign keys and write-intent-aware BEGIN for a SQLite engine."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+
+
+class UnitOfWork:
+    """What a service sees inside ``transaction()``: the session and post-commit hooks."""
+
+    def __init__(self, session):
+        self.session = session
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the transaction has committed (never on rollback)."""
+        self._after_commit.append(callback)
+
+
+@contextmanager
+def transaction():
+    """One unit of work: commits when the block ends, rolls back if it raises.
+
+    Any read-only transaction the caller opened (e.g. loading ``current_user``) is ended
+    first, so that each attempt of a retried service reads fresh rows.
+    """
+    from app.extensions import db
+
+    session = db.session
+    session.rollback()
+    uow = UnitOfWork(session)
+    token = _write_intent.set(True)
+    try:
+        yield uow
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_intent.reset(token)
+    for callback in uow._after_commit:
+        callback()
+
+
+_CONFLICT_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def is_conflict(exc: BaseException) -> bool:
+    """True for errors that a fresh attempt of the same unit of work can get past."""
+    if isinstance(exc, StaleDataError):
+        return True
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        if getattr(orig, "sqlstate", None) in _CONFLICT_SQLSTATES:
+            return True
+        message = str(orig).lower()
+        return "database is locked" in message or "database table is locked" in message
+    return False
+
+
+def retry_on_conflict(attempts: int, *, base_delay: float = 0.005, max_delay: float = 0.2):
+    """Retry the whole unit of work on a conflict, with full-jitter exponential backoff.
+
+    The decorated function must open its own ``transaction()`` so that every attempt runs
+    in a fresh transaction on fresh rows. Raises ``ConflictRetryExhausted`` when the last
+    attempt also conflicts; any other error passes straight through.
+    """
+
+    def decorator(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            for attempt in range(1, attempts + 1):
+                try:
+                    return fn(*args, **kwargs)
+                except (StaleDataError, DBAPIError) as exc:
+                    if not is_conflict(exc):
+                        raise
+                    if attempt == attempts:
+                        raise ConflictRetryExhausted(
+                            f"{fn.__name__} lost {attempts} conflicts in a row"
+                        ) from exc
+                    time.sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
+            raise AssertionError("unreachable")  # pragma: no cover
+
+        return wrapper
+
+    return decorator

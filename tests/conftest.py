@@ -1,0 +1,199 @@
+"""Fixtures for every test layer.
+
+The database is the one the app would use: ``DATABASE_URL`` when set (CI points it at a
+fresh PostgreSQL database), otherwise a SQLite file in a temporary folder. The schema comes
+from the migrations, never from ``create_all``. Each test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from itertools import count
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.accounts import services as accounts
+from app.catalog.models import Product, StockMovement
+from app.db import transaction
+from app.extensions import cache, db
+from app.wallet.services import change_balance
+
+USING_POSTGRES = bool(os.environ.get("DATABASE_URL"))
+PASSWORD = "correct-horse-42"
+
+
+def pytest_collection_modifyitems(config, items):
+    if USING_POSTGRES:
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    overrides = {
+        "TESTING": True,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing; production keeps scrypt
+        "SERVER_NAME": None,
+    }
+    if USING_POSTGRES:
+        overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_size": 40, "max_overflow": 10, "pool_timeout": 60, "pool_pre_ping": True,
+        }
+    else:
+        path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+        overrides["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app = create_app(overrides)
+    with app.app_context():
+        if USING_POSTGRES:
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_all_tables():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            conn.execute(text("PRAGMA foreign_keys=OFF"))
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+            conn.execute(text("PRAGMA foreign_keys=ON"))
+
+
+@pytest.fixture(autouse=True)
+def clean_db(app):
+    with app.app_context():
+        _empty_all_tables()
+        cache.clear()
+    yield
+
+
+@pytest.fixture
+def ctx(app):
+    """An app context for tests that call services directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+_seq = count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(balance=0, is_admin=False, email=None, name=None) → the User, committed."""
+
+    def make(*, balance: int = 0, is_admin: bool = False, email: str | None = None,
+             name: str | None = None):
+        n = next(_seq)
+        with app.app_context():
+            user = accounts.register_user(email or f"shopper{n}@example.com", PASSWORD,
+                                          name or f"Shopper {n}", is_admin=is_admin)
+            if balance:
+                with transaction() as uow:
+                    change_balance(uow.session, user.id, balance, "charge")
+            db.session.expunge(user)
+            return user
+
+    return make
+
+
+@pytest.fixture
+def make_product(app):
+    """make_product(price=1000, stock=10, name=None, description='') → the Product, committed."""
+
+    def make(*, price: int = 1000, stock: int = 10, name: str | None = None,
+             description: str = "", is_active: bool = True):
+        n = next(_seq)
+        with app.app_context():
+            with transaction() as uow:
+                product = Product(name=name or f"Product {n}", price=price, stock=stock,
+                                  description=description, is_active=is_active)
+                uow.session.add(product)
+                uow.session.flush()
+                if stock:
+                    uow.session.add(StockMovement(product_id=product.id, delta=stock,
+                                                  kind="initial", reason="test fixture"))
+            db.session.expunge(product)
+            return product
+
+    return make
+
+
+@pytest.fixture
+def login(client):
+    """login(user) logs the test client in through the real login form."""
+    from tests.helpers import post_form
+
+    def do_login(user, password: str = PASSWORD):
+        response = post_form(client, "/login", {"email": user.email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do_login
+
+
+@pytest.fixture
+def api_token(app):
+    """api_token(user) → a bearer token for the JSON API."""
+
+    def issue(user):
+        with app.app_context():
+            return accounts.issue_token(user)
+
+    return issue
+
+
+# --- Playwright: a live server and Debian's Chromium ------------------------------------
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Use the system Chromium when there is one (CI, Debian); else Playwright's own."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+    args = {**browser_type_launch_args}
+    if path:
+        args["executable_path"] = path
+        args["args"] = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync", "--no-first-run"]
+    return args
