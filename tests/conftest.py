@@ -11,6 +11,7 @@ import os
 import shutil
 import threading
 from itertools import count
+from pathlib import Path
 
 import pytest
 from flask_migrate import upgrade
@@ -25,6 +26,13 @@ from app.extensions import cache, db
 from app.wallet.services import change_balance
 
 USING_POSTGRES = bool(os.environ.get("DATABASE_URL"))
+
+# Each capability's own fixtures live in tests/fixtures/<capability>.py.
+pytest_plugins = sorted(
+    f"tests.fixtures.{path.stem}"
+    for path in (Path(__file__).parent / "fixtures").glob("*.py")
+    if path.stem != "__init__"
+)
 PASSWORD = "correct-horse-42"
 
 

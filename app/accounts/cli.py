@@ -19,3 +19,4 @@ def create_admin_command(email, password, name):
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     click.echo(f"Admin ready: {user.email}")
+commands = [users_cli]
