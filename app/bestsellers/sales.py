@@ -19,7 +19,7 @@ def shop_day(moment: datetime) -> date:
 
 def record_units(session, product_id: int, units: int, day: date) -> None:
     """Add ``units`` (negative on cancellation) to a product's sales on ``day``: one upsert."""
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     statement = insert(ProductDailySales).values(product_id=product_id, day=day, units=units)
     session.execute(statement.on_conflict_do_update(
         index_elements=[ProductDailySales.product_id, ProductDailySales.day],
