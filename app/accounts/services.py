@@ -43,7 +43,9 @@ def normalize_email(raw) -> str:
     if len(raw) > EMAIL_MAX:
         raise InvalidInput(f"An email address has at most {EMAIL_MAX} characters.", field="email")
     try:
-        info = validate_email(raw.strip(), check_deliverability=False)
+        # test_environment: also accept RFC 6761 ``.test`` addresses (the demo accounts use
+        # them); like any address we never mail, they are merely undeliverable.
+        info = validate_email(raw.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
         raise InvalidInput(f"That email address is not valid: {exc}", field="email") from None
     return info.normalized.lower()

@@ -2,9 +2,15 @@
 
 from flask import Blueprint, render_template
 
+from app.catalog.services import list_products
+
 bp = Blueprint("shop", __name__)
+
+HOME_PRODUCTS = 8
 
 
 @bp.get("/")
 def home():
-    return render_template("shop/home.html")
+    """A welcome, the newest products, and (from the best-sellers capability) what sells."""
+    return render_template("shop/home.html",
+                           products=list_products(page=1, per_page=HOME_PRODUCTS).items)

@@ -1,0 +1,53 @@
+"""Catalog reads: the product list with search, and one product.
+
+Shoppers only ever see active products; a hidden product is as absent as an unknown one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.catalog.models import Product
+from app.catalog.stock import ProductNotFound
+from app.extensions import db
+
+MAX_PAGE = 1_000_000
+MAX_PER_PAGE = 100
+# Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found", not
+# an out-of-range error from the driver.
+_MAX_ID = 2**31 - 1
+
+
+def _like_pattern(q: str) -> str:
+    """``%q%`` with LIKE's own metacharacters escaped, so they match themselves."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
+    """Active products, newest first, whose name contains ``q`` (case-insensitive).
+
+    ``q`` is plain text: ``%``, ``_``, ``\\`` and quotes match themselves. Newest first
+    (by id, which is also unique, so pages never overlap or skip a product) puts new
+    arrivals on the first page. ``page`` is clamped to 1..MAX_PAGE and ``per_page`` to
+    1..MAX_PER_PAGE, so any number a URL carries gives a page, never a database error; a
+    page past the last is empty. Returns a Flask-SQLAlchemy ``Pagination``.
+    """
+    query = select(Product).where(Product.is_active.is_(True))
+    # PostgreSQL refuses NUL in text; no name can contain one, so it cannot narrow a search.
+    q = (q or "").replace("\x00", "").strip()
+    if q:
+        query = query.where(Product.name.ilike(_like_pattern(q), escape="\\"))
+    query = query.order_by(Product.id.desc())
+    page = min(max(page, 1), MAX_PAGE)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
+                       error_out=False, count=True)
+
+
+def get_product(product_id: int) -> Product:
+    """The active product ``product_id``; ``ProductNotFound`` when unknown or hidden."""
+    product = db.session.get(Product, product_id) if 1 <= product_id <= _MAX_ID else None
+    if product is None or not product.is_active:
+        raise ProductNotFound(f"There is no product #{product_id}.")
+    return product
