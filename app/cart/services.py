@@ -1,0 +1,174 @@
+"""The shopper's cart: lines kept in the database, checked against the catalog as it is now.
+
+A cart holds no stock: adding a product only checks that the stock left could serve the
+line today. Checkout (``app.orders.services.place_order``) is where stock is taken, so the
+cart never needs a lock and two shoppers can hold the last unit in their carts at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.cart.models import CartItem
+from app.catalog.models import Product
+from app.catalog.stock import OutOfStock, ProductNotFound
+from app.db import retry_on_conflict, transaction
+from app.errors import DomainError, InvalidInput
+from app.extensions import db
+
+MIN_QUANTITY = 1
+MAX_QUANTITY = 10_000
+CART_ATTEMPTS = 3
+
+
+class CartLineNotFound(DomainError):
+    code = "cart_line_not_found"
+    status = 404
+    title = "Not in your cart"
+
+
+def check_quantity(quantity) -> int:
+    """A quantity is a whole number from 1 to 10,000 (a bool or float is not)."""
+    if type(quantity) is not int or not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(
+            f"Enter a whole number from {MIN_QUANTITY} to {MAX_QUANTITY:,}.", field="quantity"
+        )
+    return quantity
+
+
+def _buyable_product(session, product_id) -> Product:
+    """The product, if it exists and is on sale; hidden products are as good as missing."""
+    if type(product_id) is not int:
+        raise InvalidInput("Choose a product.", field="product_id")
+    product = session.get(Product, product_id)
+    if product is None or not product.is_active:
+        raise ProductNotFound("That product is not available.")
+    return product
+
+
+def _check_stock_covers(product: Product, quantity: int) -> None:
+    if product.stock <= 0:
+        raise OutOfStock(f"{product.name} is sold out.")
+    if quantity > product.stock:
+        raise OutOfStock(f"Only {product.stock:,} of {product.name} left; "
+                         f"you asked for {quantity:,}.")
+
+
+def _upsert_line(session, user_id: int, product_id: int, quantity: int) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(CartItem).values(user_id=user_id, product_id=product_id,
+                                        quantity=quantity)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[CartItem.user_id, CartItem.product_id],
+        set_={"quantity": statement.excluded.quantity},
+    ))
+
+
+@retry_on_conflict(attempts=CART_ATTEMPTS)
+def add_to_cart(user_id: int, product_id: int, quantity) -> int:
+    """Add ``quantity`` of a product to the cart; returns the line's new quantity.
+
+    The line's total (what was there plus what is added) must stay within 1..10,000 and
+    within the stock left; a hidden or unknown product is ``ProductNotFound``, a sold-out
+    one ``OutOfStock``. Nothing changes when refused.
+    """
+    quantity = check_quantity(quantity)
+    with transaction() as uow:
+        session = uow.session
+        product = _buyable_product(session, product_id)
+        held = session.scalar(select(CartItem.quantity).where(
+            CartItem.user_id == user_id, CartItem.product_id == product_id)) or 0
+        total = held + quantity
+        if total > MAX_QUANTITY:
+            raise InvalidInput(f"A cart line holds at most {MAX_QUANTITY:,}; you already have "
+                               f"{held:,} of {product.name}.", field="quantity")
+        if product.stock <= 0:
+            raise OutOfStock(f"{product.name} is sold out.")
+        if total > product.stock:
+            raise OutOfStock(f"Only {product.stock:,} of {product.name} left"
+                             + (f" and you already have {held:,} in your cart." if held else "."))
+        # An upsert, so a double-clicked "Add" never trips the (user, product) unique rule.
+        _upsert_line(session, user_id, product_id, total)
+    return total
+
+
+@retry_on_conflict(attempts=CART_ATTEMPTS)
+def set_cart_quantity(user_id: int, product_id: int, quantity) -> None:
+    """Set a cart line's quantity (1..10,000, within the stock left)."""
+    quantity = check_quantity(quantity)
+    with transaction() as uow:
+        session = uow.session
+        line = session.scalar(select(CartItem).where(
+            CartItem.user_id == user_id, CartItem.product_id == product_id))
+        if line is None:
+            raise CartLineNotFound("That product is not in your cart.")
+        product = _buyable_product(session, product_id)
+        _check_stock_covers(product, quantity)
+        line.quantity = quantity
+
+
+@retry_on_conflict(attempts=CART_ATTEMPTS)
+def remove_from_cart(user_id: int, product_id: int) -> None:
+    """Remove a product from the cart; removing what is not there is not an error."""
+    with transaction() as uow:
+        uow.session.execute(delete(CartItem).where(CartItem.user_id == user_id,
+                                                   CartItem.product_id == product_id))
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    quantity: int
+
+    @property
+    def line_total(self) -> int:
+        return self.product.price * self.quantity
+
+    @property
+    def problem(self) -> str | None:
+        """Why this line cannot be bought as it is, or None."""
+        if not self.product.is_active:
+            return "No longer available: please remove it."
+        if self.product.stock <= 0:
+            return "Sold out."
+        if self.quantity > self.product.stock:
+            return f"Only {self.product.stock:,} left."
+        return None
+
+
+@dataclass(frozen=True)
+class Cart:
+    lines: list[CartLine]
+
+    @property
+    def subtotal(self) -> int:
+        return sum(line.line_total for line in self.lines)
+
+    @property
+    def units(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and all(line.problem is None for line in self.lines)
+
+    @property
+    def items(self) -> list[tuple[int, int]]:
+        """The lines as ``place_order`` takes them."""
+        return [(line.product.id, line.quantity) for line in self.lines]
+
+
+def cart_for(user_id: int) -> Cart:
+    """The shopper's cart with current prices and stock, in the order lines were added."""
+    rows = db.session.scalars(
+        select(CartItem).where(CartItem.user_id == user_id).order_by(CartItem.id)
+    ).all()
+    return Cart([CartLine(product=row.product, quantity=row.quantity) for row in rows])

@@ -1,0 +1,295 @@
+"""Orders: checkout paid with points, and cancellation, each one transaction.
+
+Checkout touches its rows in a fixed order: the new order (whose unique idempotency key
+makes a duplicate wait here, before anything hot), the shopper's wallet, the shopper's
+coupon, then the products in ascending id order with their daily-sales rows. Every contended
+write is a compare-and-set on the invariant (``change_balance``, ``mark_coupon_used``,
+``change_stock``), so a shopper is refused only for a true reason (out of stock, not enough
+points, coupon already used), and two orders can never wait on each other in a cycle.
+Products come last because they are the hottest rows: their locks are held only for the
+few statements before COMMIT.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.bestsellers.sales import record_units, shop_day
+from app.cart.models import CartItem
+from app.cart.services import MAX_QUANTITY, MIN_QUANTITY
+from app.catalog.models import Product
+from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
+from app.coupons.models import Coupon, UserCoupon
+from app.coupons.services import (coupon_discount, mark_coupon_used, release_coupon,
+                                  reserve_coupon)
+from app.db import retry_on_conflict, transaction, utcnow
+from app.errors import DomainError, InvalidInput
+from app.exports.services import record_order_event
+from app.extensions import db
+from app.orders.models import Order, OrderLine, Payment
+from app.wallet.models import LedgerEntry, Wallet
+from app.wallet.services import InsufficientPoints, change_balance
+
+ORDER_ATTEMPTS = 10
+MAX_LINES = 100
+IDEMPOTENCY_KEY_MAX = 100
+# Printable ASCII without spaces: what clients send as UUIDs or tokens, safe in logs and URLs.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,%d}" % IDEMPOTENCY_KEY_MAX)
+
+
+class OrderNotFound(DomainError):
+    code = "order_not_found"
+    status = 404
+    title = "Order not found"
+
+
+class OrderNotCancellable(DomainError):
+    code = "order_not_cancellable"
+    status = 409
+    title = "Order cannot be cancelled"
+
+
+# --- input rules ------------------------------------------------------------------------
+
+
+def normalize_items(items) -> list[tuple[int, int]]:
+    """``(product_id, quantity)`` pairs merged per product, in ascending product id order.
+
+    Non-empty, at most 100 products, ids positive whole numbers, each quantity (and each
+    merged total) a whole number from 1 to 10,000. Anything else is ``InvalidInput``.
+    """
+    if not items:
+        raise InvalidInput("Your cart is empty: add a product first.")
+    merged: dict[int, int] = {}
+    for item in items:
+        if not isinstance(item, tuple | list) or len(item) != 2:
+            raise InvalidInput("Each line is a product and a quantity.")
+        product_id, quantity = item
+        if type(product_id) is not int or product_id < 1:
+            raise InvalidInput("A product id is a positive whole number.", field="product_id")
+        if type(quantity) is not int or not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"A quantity is a whole number from {MIN_QUANTITY} to "
+                               f"{MAX_QUANTITY:,}.", field="quantity")
+        merged[product_id] = merged.get(product_id, 0) + quantity
+        if merged[product_id] > MAX_QUANTITY:
+            raise InvalidInput(f"At most {MAX_QUANTITY:,} of one product per order.",
+                               field="quantity")
+    if len(merged) > MAX_LINES:
+        raise InvalidInput(f"An order has at most {MAX_LINES} different products.")
+    return sorted(merged.items())
+
+
+def check_idempotency_key(key) -> str | None:
+    """None, or 1 to 100 printable ASCII characters without spaces."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput(f"An idempotency key is 1 to {IDEMPOTENCY_KEY_MAX} printable "
+                           "characters without spaces.")
+    return key
+
+
+def _order_with_key(user_id: int, key: str) -> Order | None:
+    return db.session.scalar(
+        select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
+    )
+
+
+# --- checkout ---------------------------------------------------------------------------
+
+
+@retry_on_conflict(attempts=ORDER_ATTEMPTS)
+def place_order(user_id: int, items, user_coupon_id: int | None = None,
+                idempotency_key: str | None = None, *, from_cart: bool = False
+                ) -> tuple[Order, bool]:
+    """Buy ``items`` (``(product_id, quantity)`` pairs) with points; returns (order, created).
+
+    One transaction; any refusal leaves nothing changed. The rules, in order: a known
+    idempotency key returns its order (``created=False``) whatever else was sent; the items
+    are valid (``normalize_items``); every product exists and is on sale
+    (``ProductNotFound``) and its stock covers the line (``OutOfStock``); the coupon, if
+    any, is the shopper's and usable for this subtotal (``CouponNotFound``,
+    ``CouponNotUsable``); the balance covers the total (``InsufficientPoints``). Then the
+    order, its lines at today's price and name, the payment, the ``payment`` ledger row,
+    the coupon marked used, the export event, and last the stock and daily sales, product
+    by product in ascending id order. ``from_cart`` also empties the ordered cart lines.
+    """
+    key = check_idempotency_key(idempotency_key)
+    if key is not None:
+        existing = _order_with_key(user_id, key)
+        if existing is not None:
+            return existing, False
+    lines = normalize_items(items)
+    if user_coupon_id is not None and (type(user_coupon_id) is not int or user_coupon_id < 1):
+        raise InvalidInput("A coupon id is a positive whole number.", field="coupon_id")
+    try:
+        return _place(user_id, lines, user_coupon_id, key, from_cart), True
+    except IntegrityError:
+        # The same key committed by a concurrent request while this one waited on it.
+        existing = _order_with_key(user_id, key) if key is not None else None
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | None,
+           key: str | None, from_cart: bool) -> Order:
+    with transaction() as uow:
+        session = uow.session
+        now = utcnow()
+        product_ids = [product_id for product_id, _ in lines]
+        products = {product.id: product for product in session.scalars(
+            select(Product).where(Product.id.in_(product_ids)))}
+        # A plain read first: the clear refusals cost no lock. change_stock re-checks at the end.
+        for product_id, quantity in lines:
+            product = products.get(product_id)
+            if product is None or not product.is_active:
+                raise ProductNotFound(f"Product #{product_id} is not available.")
+            if product.stock <= 0:
+                raise OutOfStock(f"{product.name} is sold out.")
+            if quantity > product.stock:
+                raise OutOfStock(f"Only {product.stock:,} of {product.name} left; "
+                                 f"you asked for {quantity:,}.")
+        subtotal = sum(products[product_id].price * quantity for product_id, quantity in lines)
+        discount = 0
+        if user_coupon_id is not None:
+            _, discount = reserve_coupon(session, user_id, user_coupon_id, subtotal, now)
+        total = subtotal - discount
+        balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
+        if balance is None or balance < total:
+            raise InsufficientPoints(f"This order costs {total:,} won but your balance is "
+                                     f"{balance or 0:,} won.")
+
+        order = Order(user_id=user_id, status="paid", subtotal=subtotal, discount=discount,
+                      total=total, idempotency_key=key, created_at=now)
+        order.lines = [OrderLine(product_id=product_id, name=products[product_id].name,
+                                 unit_price=products[product_id].price, quantity=quantity)
+                       for product_id, quantity in lines]
+        order.payment = Payment(amount=total, method="points", created_at=now)
+        session.add(order)
+        session.flush()
+        change_balance(session, user_id, -total, "payment", order.id)
+        if user_coupon_id is not None:
+            mark_coupon_used(session, user_coupon_id, order.id, now)
+            # Set only after the coupon row is locked for this order: an order row pointing
+            # at the coupon earlier would take a key-share lock on it, and two checkouts
+            # racing for one coupon would then deadlock instead of one being refused.
+            order.user_coupon_id = user_coupon_id
+        if from_cart:
+            session.execute(delete(CartItem).where(CartItem.user_id == user_id,
+                                                   CartItem.product_id.in_(product_ids)))
+        session.flush()
+        record_order_event(uow, order, "order_paid")
+        day = shop_day(now)
+        for product_id, quantity in lines:
+            change_stock(session, product_id, -quantity, "sale", order_id=order.id)
+            record_units(session, product_id, quantity, day)
+    return order
+
+
+# --- cancellation -----------------------------------------------------------------------
+
+
+@retry_on_conflict(attempts=ORDER_ATTEMPTS)
+def cancel_order(user_id: int, order_id: int, *, by_admin: bool = False) -> Order:
+    """Cancel a paid order: refund its points, give its coupon back, restore its stock.
+
+    Someone else's order is ``OrderNotFound`` (an admin may cancel anyone's). Only a paid
+    order can be cancelled: the status flips with a compare-and-set, so of two concurrent
+    cancels exactly one refunds and the other hears ``OrderNotCancellable``. Units sold
+    are taken off the day the order was placed, so the best sellers forget it.
+    """
+    with transaction() as uow:
+        session = uow.session
+        order = session.get(Order, order_id)
+        if order is None or (order.user_id != user_id and not by_admin):
+            raise OrderNotFound(f"You have no order #{order_id}.")
+        now = utcnow()
+        flipped = session.execute(
+            update(Order)
+            .where(Order.id == order_id, Order.status == "paid")
+            .values(status="cancelled", cancelled_at=now)
+            .returning(Order.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if flipped is None:
+            raise OrderNotCancellable(f"Order #{order_id} is already cancelled.")
+        # The flip bypassed the identity map; the event snapshot must see the new state.
+        session.refresh(order)
+        change_balance(session, order.user_id, order.total, "refund", order.id)
+        if order.payment is not None:
+            order.payment.refunded_at = now
+        if order.user_coupon_id is not None:
+            release_coupon(session, order.user_coupon_id)
+        session.flush()
+        record_order_event(uow, order, "order_cancelled")
+        day = shop_day(order.created_at)
+        for line in sorted(order.lines, key=lambda line: line.product_id):
+            change_stock(session, line.product_id, line.quantity, "cancel", order_id=order.id)
+            record_units(session, line.product_id, -line.quantity, day)
+    return order
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+def get_order(user_id: int, order_id: int) -> Order:
+    """The shopper's own order; anyone else's is ``OrderNotFound`` so ids cannot be probed."""
+    order = db.session.get(Order, order_id)
+    if order is None or order.user_id != user_id:
+        raise OrderNotFound(f"You have no order #{order_id}.")
+    return order
+
+
+def orders_page(user_id: int, page: int = 1, per_page: int = 20):
+    """The shopper's orders, newest first, as a Flask-SQLAlchemy ``Pagination``."""
+    query = select(Order).where(Order.user_id == user_id).order_by(Order.id.desc())
+    return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
+
+
+def balance_after(order: Order) -> int:
+    """The wallet balance this order's last points movement left (payment, or its refund)."""
+    return db.session.scalar(
+        select(LedgerEntry.balance_after).where(LedgerEntry.order_id == order.id)
+        .order_by(LedgerEntry.id.desc()).limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class CouponChoice:
+    """One of the shopper's claimed coupons as checkout offers it."""
+
+    id: int
+    name: str
+    discount: int
+    expires_at: datetime
+    problem: str | None  # why it cannot be used on this subtotal, or None
+
+
+def coupon_choices(user_id: int, subtotal: int, now: datetime | None = None
+                   ) -> list[CouponChoice]:
+    """The shopper's unused, unexpired coupons of active campaigns, soonest expiry first,
+    each with its discount on ``subtotal`` or the reason (minimum not met) it does not apply.
+    """
+    now = now or utcnow()
+    rows = db.session.scalars(
+        select(UserCoupon).join(Coupon)
+        .where(UserCoupon.user_id == user_id, UserCoupon.used_order_id.is_(None),
+               UserCoupon.expires_at > now, Coupon.status == "active")
+        .order_by(UserCoupon.expires_at, UserCoupon.id)
+    ).all()
+    choices = []
+    for row in rows:
+        coupon = row.coupon
+        problem = None
+        if subtotal < coupon.min_order_amount:
+            problem = f"needs an order of {coupon.min_order_amount:,} won"
+        choices.append(CouponChoice(id=row.id, name=coupon.name,
+                                    discount=0 if problem else coupon_discount(coupon, subtotal),
+                                    expires_at=row.expires_at, problem=problem))
+    return choices

@@ -1,0 +1,281 @@
+"""place_order on the database: what a paid order writes, and every refusal changes nothing."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.bestsellers.models import ProductDailySales
+from app.bestsellers.sales import shop_day
+from app.cart.services import add_to_cart, cart_for
+from app.catalog.models import StockMovement
+from app.coupons.services import CouponNotFound, CouponNotUsable
+from app.catalog.stock import OutOfStock, ProductNotFound
+from app.db import transaction, utcnow
+from app.errors import InvalidInput
+from app.exports.models import ExportEvent
+from app.extensions import db
+from app.orders.models import Order
+from app.orders.services import place_order
+from app.wallet.models import LedgerEntry
+from app.wallet.services import InsufficientPoints
+
+
+def test_a_paid_order_writes_every_record_in_one_go(ctx, make_user, make_product, give_coupon,
+                                                    shop_state):
+    user = make_user(balance=50_000)
+    cheap = make_product(price=3_000, stock=10, name="Mug")
+    dear = make_product(price=12_000, stock=5, name="Kettle")
+    claim = give_coupon(user, discount_type="percent", discount_value=10, max_discount=2_000)
+
+    order, created = place_order(user.id, [(dear.id, 1), (cheap.id, 2), (cheap.id, 1)], claim)
+
+    assert created is True
+    assert (order.status, order.subtotal, order.discount, order.total) == (
+        "paid", 21_000, 2_000, 19_000)
+    assert [(l.product_id, l.name, l.unit_price, l.quantity) for l in order.lines] == [
+        (cheap.id, "Mug", 3_000, 3), (dear.id, "Kettle", 12_000, 1)]
+    assert order.payment.amount == 19_000
+    assert order.user_coupon_id == claim
+    state = shop_state()
+    assert state["stock"] == {cheap.id: 7, dear.id: 4}
+    assert state["balances"] == {user.id: 31_000}
+    assert state["coupons_used"] == {claim: order.id}
+    assert state["units_sold"] == {cheap.id: 3, dear.id: 1}
+    ledger = db.session.scalars(select(LedgerEntry).where(LedgerEntry.order_id == order.id)).all()
+    assert [(e.kind, e.amount, e.balance_after) for e in ledger] == [("payment", -19_000, 31_000)]
+    movements = db.session.scalars(select(StockMovement).where(
+        StockMovement.order_id == order.id).order_by(StockMovement.product_id)).all()
+    assert [(m.product_id, m.delta, m.kind) for m in movements] == [
+        (cheap.id, -3, "sale"), (dear.id, -1, "sale")]
+    event = db.session.scalar(select(ExportEvent).where(ExportEvent.order_id == order.id))
+    assert event.kind == "order_paid"
+    assert event.payload["total"] == 19_000
+    assert event.payload["coupon"]["user_coupon_id"] == claim
+    day = db.session.scalar(select(ProductDailySales.day).where(
+        ProductDailySales.product_id == cheap.id))
+    assert day == shop_day(order.created_at)
+
+
+def test_lines_keep_the_price_and_name_they_were_bought_at(ctx, make_user, make_product):
+    user = make_user(balance=10_000)
+    product = make_product(price=1_000, name="Old name")
+    order, _ = place_order(user.id, [(product.id, 2)])
+    with transaction() as uow:
+        uow.session.execute(
+            db.text("UPDATE products SET price = 9999, name = 'New name' WHERE id = :id"),
+            {"id": product.id})
+    db.session.expire_all()
+    line = db.session.get(Order, order.id).lines[0]
+    assert (line.name, line.unit_price) == ("Old name", 1_000)
+
+
+def test_the_same_idempotency_key_returns_the_first_order(ctx, make_user, make_product,
+                                                           shop_state):
+    user = make_user(balance=10_000)
+    product = make_product(price=1_000, stock=10)
+    first, created = place_order(user.id, [(product.id, 1)], idempotency_key="key-1")
+    before = shop_state()
+    again, created_again = place_order(user.id, [(product.id, 5)], idempotency_key="key-1")
+    assert (created, created_again) == (True, False)
+    assert again.id == first.id
+    assert shop_state() == before
+    # The key is the shopper's own: another shopper's same key is a different order.
+    other = make_user(balance=10_000)
+    theirs, created = place_order(other.id, [(product.id, 1)], idempotency_key="key-1")
+    assert created is True and theirs.id != first.id
+
+
+def test_checking_out_the_cart_empties_only_the_ordered_lines(ctx, make_user, make_product):
+    user = make_user(balance=10_000)
+    bought = make_product(price=1_000)
+    kept = make_product(price=1_000)
+    add_to_cart(user.id, bought.id, 2)
+    add_to_cart(user.id, kept.id, 1)
+    place_order(user.id, [(bought.id, 2)], from_cart=True)
+    assert cart_for(user.id).items == [(kept.id, 1)]
+
+
+def test_paying_exactly_the_whole_balance_leaves_zero(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=3_000)
+    product = make_product(price=1_000)
+    place_order(user.id, [(product.id, 3)])
+    assert shop_state()["balances"] == {user.id: 0}
+
+
+def test_a_coupon_worth_the_whole_order_makes_it_free(ctx, make_user, make_product, give_coupon,
+                                                       shop_state):
+    user = make_user(balance=0)
+    product = make_product(price=800)
+    claim = give_coupon(user, discount_value=1_000)
+    order, _ = place_order(user.id, [(product.id, 1)], claim)
+    assert (order.subtotal, order.discount, order.total) == (800, 800, 0)
+    assert shop_state()["coupons_used"] == {claim: order.id}
+
+
+BAD_ITEMS = [
+    pytest.param([], id="empty cart"),
+    pytest.param([(1, 0)], id="quantity 0"),
+    pytest.param([(1, -1)], id="negative quantity"),
+    pytest.param([(1, 1.5)], id="fractional quantity"),
+    pytest.param([(1, 2.0)], id="float quantity"),
+    pytest.param([(1, "2")], id="string quantity"),
+    pytest.param([(1, True)], id="bool quantity"),
+    pytest.param([(1, 10_001)], id="huge quantity"),
+    pytest.param([(1, 10**30)], id="enormous quantity"),
+    pytest.param([(1, 6_000), (1, 6_000)], id="merged quantity over the limit"),
+    pytest.param([(0, 1)], id="product id 0"),
+    pytest.param([("1", 1)], id="string product id"),
+    pytest.param([(1,)], id="line without quantity"),
+    pytest.param([(i, 1) for i in range(1, 102)], id="too many lines"),
+]
+
+
+@pytest.mark.parametrize("items", BAD_ITEMS)
+def test_bad_items_are_invalid_input_and_change_nothing(ctx, make_user, make_product, shop_state,
+                                                        items):
+    user = make_user(balance=100_000)
+    make_product(price=1, stock=100)
+    before = shop_state()
+    with pytest.raises(InvalidInput):
+        place_order(user.id, items)
+    assert shop_state() == before
+
+
+@pytest.mark.parametrize("key", ["", " ", "has space", "x" * 101, 42, "ключ"])
+def test_bad_idempotency_keys_are_invalid_input(ctx, make_user, make_product, shop_state, key):
+    user = make_user(balance=10_000)
+    product = make_product()
+    before = shop_state()
+    with pytest.raises(InvalidInput):
+        place_order(user.id, [(product.id, 1)], idempotency_key=key)
+    assert shop_state() == before
+
+
+def _refused(place, error, shop_state, match=None):
+    before = shop_state()
+    with pytest.raises(error, match=match):
+        place()
+    assert shop_state() == before
+
+
+def test_unknown_product_is_refused(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=10_000)
+    product = make_product()
+    _refused(lambda: place_order(user.id, [(product.id, 1), (product.id + 999, 1)]),
+             ProductNotFound, shop_state)
+
+
+def test_hidden_product_is_refused(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=10_000)
+    hidden = make_product(is_active=False)
+    _refused(lambda: place_order(user.id, [(hidden.id, 1)]), ProductNotFound, shop_state)
+
+
+def test_more_than_the_stock_left_is_out_of_stock(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=100_000)
+    plenty = make_product(stock=50)
+    scarce = make_product(stock=2, name="Scarce")
+    _refused(lambda: place_order(user.id, [(plenty.id, 1), (scarce.id, 3)]), OutOfStock,
+             shop_state, match="Only 2 of Scarce left")
+
+
+def test_sold_out_is_out_of_stock(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=100_000)
+    gone = make_product(stock=0, name="Gone")
+    _refused(lambda: place_order(user.id, [(gone.id, 1)]), OutOfStock, shop_state,
+             match="Gone is sold out")
+
+
+def test_short_of_points_is_refused(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=2_999)
+    product = make_product(price=1_000)
+    _refused(lambda: place_order(user.id, [(product.id, 3)]), InsufficientPoints, shop_state,
+             match="costs 3,000 won but your balance is 2,999 won")
+
+
+def test_someone_elses_coupon_is_not_found(ctx, make_user, make_product, give_coupon,
+                                           shop_state):
+    user, other = make_user(balance=10_000), make_user(balance=10_000)
+    product = make_product()
+    theirs = give_coupon(other)
+    _refused(lambda: place_order(user.id, [(product.id, 1)], theirs), CouponNotFound,
+             shop_state)
+
+
+def test_unknown_coupon_is_not_found(ctx, make_user, make_product, shop_state):
+    user = make_user(balance=10_000)
+    product = make_product()
+    _refused(lambda: place_order(user.id, [(product.id, 1)], 12345), CouponNotFound,
+             shop_state)
+
+
+@pytest.mark.parametrize("coupon_id", [0, -1, 1.0, "1", True])
+def test_malformed_coupon_id_is_invalid_input(ctx, make_user, make_product, shop_state,
+                                              coupon_id):
+    user = make_user(balance=10_000)
+    product = make_product()
+    _refused(lambda: place_order(user.id, [(product.id, 1)], coupon_id), InvalidInput,
+             shop_state)
+
+
+def test_a_used_coupon_is_not_usable(ctx, make_user, make_product, give_coupon, shop_state):
+    user = make_user(balance=10_000)
+    product = make_product(price=1_000)
+    claim = give_coupon(user, discount_value=500)
+    place_order(user.id, [(product.id, 1)], claim)
+    _refused(lambda: place_order(user.id, [(product.id, 1)], claim), CouponNotUsable,
+             shop_state, match="already been used")
+
+
+def test_an_expired_coupon_is_not_usable(ctx, make_user, make_product, give_coupon, shop_state):
+    user = make_user(balance=10_000)
+    product = make_product()
+    claim = give_coupon(user, expires_in=timedelta(seconds=-1))
+    _refused(lambda: place_order(user.id, [(product.id, 1)], claim), CouponNotUsable,
+             shop_state, match="expired")
+
+
+def test_a_paused_coupon_is_not_usable(ctx, make_user, make_product, give_coupon, shop_state):
+    user = make_user(balance=10_000)
+    product = make_product()
+    claim = give_coupon(user, status="paused")
+    _refused(lambda: place_order(user.id, [(product.id, 1)], claim), CouponNotUsable,
+             shop_state, match="paused")
+
+
+def test_an_order_below_the_coupon_minimum_is_refused(ctx, make_user, make_product,
+                                                       give_coupon, shop_state):
+    user = make_user(balance=100_000)
+    product = make_product(price=9_999)
+    claim = give_coupon(user, min_order_amount=10_000)
+    _refused(lambda: place_order(user.id, [(product.id, 1)], claim), CouponNotUsable,
+             shop_state, match="at least 10,000 won")
+    order, _ = place_order(user.id, [(product.id, 2)], claim)
+    assert order.discount == 1_000
+
+
+def test_losing_the_race_for_the_last_unit_rolls_everything_back(
+        ctx, monkeypatch, make_user, make_product, give_coupon, shop_state):
+    """Stock is taken last: when it runs out after the plain read, the order, payment,
+    ledger row, coupon use and export event written before it all vanish."""
+    import app.orders.services as orders
+
+    user = make_user(balance=10_000)
+    first = make_product(stock=5)
+    last = make_product(stock=1)
+    claim = give_coupon(user)
+    real_change_stock = orders.change_stock
+
+    def rival_buys_the_last_unit(session, product_id, delta, kind, **kwargs):
+        if product_id == last.id:
+            session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
+                            {"id": last.id})
+        return real_change_stock(session, product_id, delta, kind, **kwargs)
+
+    monkeypatch.setattr(orders, "change_stock", rival_buys_the_last_unit)
+    before = shop_state()
+    with pytest.raises(OutOfStock, match="sold out"):
+        place_order(user.id, [(first.id, 1), (last.id, 1)], claim)
+    assert shop_state() == before
+    assert before["coupons_used"] == {claim: None}
