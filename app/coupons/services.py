@@ -180,3 +180,199 @@ def release_coupon(session, user_coupon_id: int) -> None:
         .values(used_order_id=None, used_at=None)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- claims -----------------------------------------------------------------------------
+
+
+def _why_not_claimed(session, coupon_id: int, now: datetime) -> DomainError:
+    """After the compare-and-set matched no row: the true reason, read from the newest row."""
+    coupon = session.scalar(
+        select(Coupon).where(Coupon.id == coupon_id).execution_options(populate_existing=True)
+    )
+    if coupon is None:
+        return CouponNotFound(f"There is no coupon #{coupon_id}.")
+    if not is_claimable(coupon, now):
+        return CouponNotClaimable(_not_claimable_reason(coupon, now))
+    return CouponSoldOut(f"{coupon.name} is sold out.")
+
+
+@retry_on_conflict(attempts=CLAIM_ATTEMPTS)
+def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
+    """Give ``user_id`` one copy of coupon ``coupon_id``, first come first served.
+
+    Refused with ``CouponNotFound``, ``CouponNotClaimable`` (paused or outside
+    ``starts_at <= now < ends_at``), ``CouponSoldOut`` (no copy left) or
+    ``CouponAlreadyClaimed`` (one per shopper, backed by the unique constraint). The copy is
+    valid for ``valid_days`` from the claim. The shopper's row is inserted first and the
+    decrement of ``remaining`` is the last statement before COMMIT, so the hot row's lock is
+    held as briefly as possible; a refused decrement rolls the insert back.
+    """
+    with transaction() as uow:
+        session = uow.session
+        now = utcnow()
+        coupon = session.get(Coupon, coupon_id)
+        if coupon is None:
+            raise CouponNotFound(f"There is no coupon #{coupon_id}.")
+        if not is_claimable(coupon, now):
+            raise CouponNotClaimable(_not_claimable_reason(coupon, now))
+        # remaining only ever falls, so a committed 0 is final: refuse without touching the
+        # hot row, which keeps a rush's late arrivals off its lock.
+        if coupon.remaining <= 0:
+            raise CouponSoldOut(f"{coupon.name} is sold out.")
+        user_coupon = UserCoupon(user_id=user_id, coupon_id=coupon_id, claimed_at=now,
+                                 expires_at=now + timedelta(days=coupon.valid_days))
+        session.add(user_coupon)
+        try:
+            session.flush()
+        except IntegrityError as error:
+            if _violates(error, "uq_user_coupons_user_id_coupon_id",
+                         "user_coupons.user_id, user_coupons.coupon_id"):
+                raise CouponAlreadyClaimed(
+                    f"You have already claimed {coupon.name}."
+                ) from None
+            raise
+        taken = session.execute(
+            update(Coupon)
+            .where(Coupon.id == coupon_id, Coupon.remaining > 0, _claim_window(now))
+            .values(remaining=Coupon.remaining - 1, version=Coupon.version + 1)
+            .returning(Coupon.remaining)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if taken is None:
+            raise _why_not_claimed(session, coupon_id, now)
+    return user_coupon
+
+
+# --- reads ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnedCoupon:
+    """A shopper's claimed coupon with its status at the time it was read."""
+
+    user_coupon: UserCoupon
+    status: str
+
+    @property
+    def coupon(self) -> Coupon:
+        return self.user_coupon.coupon
+
+
+def list_claimable_coupons(now: datetime) -> list[Coupon]:
+    """Active coupons inside their claim window (sold-out ones too, showing 0 left)."""
+    return list(db.session.scalars(
+        select(Coupon).where(_claim_window(now)).order_by(Coupon.id)
+    ))
+
+
+def my_coupons(user_id: int, now: datetime) -> list[OwnedCoupon]:
+    """Every coupon ``user_id`` has claimed, newest claim first, each with its status."""
+    rows = db.session.scalars(
+        select(UserCoupon).where(UserCoupon.user_id == user_id)
+        .order_by(UserCoupon.claimed_at.desc(), UserCoupon.id.desc())
+    )
+    return [OwnedCoupon(row, user_coupon_status(row, now)) for row in rows]
+
+
+def claimed_coupon_ids(user_id: int) -> set[int]:
+    """The ids of the coupons ``user_id`` has claimed (to label them on the list)."""
+    return set(db.session.scalars(
+        select(UserCoupon.coupon_id).where(UserCoupon.user_id == user_id)
+    ))
+
+
+def get_coupon(coupon_id: int) -> Coupon:
+    coupon = db.session.get(Coupon, coupon_id)
+    if coupon is None:
+        raise CouponNotFound(f"There is no coupon #{coupon_id}.")
+    return coupon
+
+
+# --- admin ------------------------------------------------------------------------------
+
+
+def _whole(value, field: str, low: int, high: int, what: str) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise InvalidInput(f"{what} must be a whole number from {low:,} to {high:,}.", field=field)
+    return value
+
+
+def _moment(value, field: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInput("Give a date and time with a UTC offset.", field=field)
+    return value
+
+
+def validate_coupon_fields(*, name, discount_type, discount_value, max_discount=None,
+                           min_order_amount=0, quantity, starts_at=None, ends_at=None,
+                           valid_days=7) -> dict:
+    """The checked, normalised columns of a new coupon, or ``InvalidInput`` naming the field.
+
+    Rules: a name of 1–120 characters; ``fixed`` or ``percent``; a positive value, at most
+    100 for percent; ``max_discount`` only for percent; a minimum order of 0 or more; 1 to
+    1,000,000 copies; ``starts_at`` before ``ends_at`` when both are set; valid 1–365 days.
+    """
+    if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX:
+        raise InvalidInput(f"Give the coupon a name of 1 to {NAME_MAX} characters.", field="name")
+    if discount_type not in DISCOUNT_TYPES:
+        raise InvalidInput("The discount type is 'fixed' or 'percent'.", field="discount_type")
+    if discount_type == "percent":
+        _whole(discount_value, "discount_value", 1, 100, "A percent discount")
+        if max_discount is not None:
+            _whole(max_discount, "max_discount", 1, MAX_AMOUNT, "The maximum discount")
+    else:
+        _whole(discount_value, "discount_value", 1, MAX_AMOUNT, "A fixed discount")
+        if max_discount is not None:
+            raise InvalidInput("Only a percent discount can have a maximum.", field="max_discount")
+    _whole(min_order_amount, "min_order_amount", 0, MAX_AMOUNT, "The minimum order")
+    _whole(quantity, "quantity", 1, MAX_QUANTITY, "The quantity")
+    starts_at = _moment(starts_at, "starts_at")
+    ends_at = _moment(ends_at, "ends_at")
+    if starts_at is not None and ends_at is not None and starts_at >= ends_at:
+        raise InvalidInput("The claim window must start before it ends.", field="ends_at")
+    _whole(valid_days, "valid_days", 1, MAX_VALID_DAYS, "The validity")
+    return {
+        "name": name.strip(), "discount_type": discount_type, "discount_value": discount_value,
+        "max_discount": max_discount, "min_order_amount": min_order_amount,
+        "quantity": quantity, "remaining": quantity, "starts_at": starts_at,
+        "ends_at": ends_at, "valid_days": valid_days,
+    }
+
+
+@retry_on_conflict(attempts=3)
+def create_coupon(**fields) -> Coupon:
+    """Create an active coupon with all ``quantity`` copies left (see ``validate_coupon_fields``)."""
+    columns = validate_coupon_fields(**fields)
+    with transaction() as uow:
+        coupon = Coupon(status="active", **columns)
+        uow.session.add(coupon)
+        uow.session.flush()
+    return coupon
+
+
+@retry_on_conflict(attempts=3)
+def set_coupon_status(coupon_id: int, status) -> Coupon:
+    """Pause or re-activate a coupon. Paused coupons can be neither claimed nor used.
+
+    Written as one UPDATE that bumps ``version``, so it never conflicts with a rush of
+    claims, and claims decided after it see the new status.
+    """
+    if status not in STATUSES:
+        raise InvalidInput("The status is 'active' or 'paused'.", field="status")
+    with transaction() as uow:
+        updated = uow.session.execute(
+            update(Coupon).where(Coupon.id == coupon_id)
+            .values(status=status, version=Coupon.version + 1)
+            .returning(Coupon.id)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if updated is None:
+            raise CouponNotFound(f"There is no coupon #{coupon_id}.")
+        coupon = uow.session.scalar(
+            select(Coupon).where(Coupon.id == coupon_id)
+            .execution_options(populate_existing=True)
+        )
+    return coupon

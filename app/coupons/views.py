@@ -1,10 +1,51 @@
-"""Work in progress: replaced by the coupons capability."""
+"""The coupons page: claimable coupons with the copies left, a Claim button, and my coupons."""
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from app.coupons import services
+from app.coupons.forms import ClaimForm
+from app.db import utcnow
+from app.errors import DomainError
+from app.shop.context import format_local_time
 
 bp = Blueprint("coupons", __name__)
 
 
 @bp.get("/coupons")
 def coupon_list():
-    return "coupons"
+    """Everyone sees the claimable coupons; a logged-in shopper also sees their own."""
+    now = utcnow()
+    mine, claimed = [], set()
+    if current_user.is_authenticated:
+        mine = services.my_coupons(current_user.id, now)
+        claimed = {owned.user_coupon.coupon_id for owned in mine}
+    return render_template(
+        "coupons/list.html", coupons=services.list_claimable_coupons(now), mine=mine,
+        claimed=claimed, form=ClaimForm(),
+    )
+
+
+@bp.post("/coupons/<int:coupon_id>/claim")
+def claim(coupon_id: int):
+    """Claim one copy; every outcome is a flash message back on the coupons page.
+
+    Anonymous shoppers are sent to log in and then back to the list (not to this POST-only
+    URL, which a browser would re-request with GET).
+    """
+    back = url_for("coupons.coupon_list")
+    if not current_user.is_authenticated:
+        flash("Please log in to claim coupons.", "info")
+        return redirect(url_for("accounts.login", next=back))
+    form = ClaimForm()
+    if not form.validate_on_submit():
+        flash("That form had expired; please try again.", "warning")
+        return redirect(back)
+    try:
+        user_coupon = services.claim_coupon(current_user.id, coupon_id)
+    except DomainError as error:
+        flash(error.detail, "danger")
+    else:
+        flash(f"{user_coupon.coupon.name} is yours. Use it by "
+              f"{format_local_time(user_coupon.expires_at)}.", "success")
+    return redirect(back)
