@@ -21,6 +21,7 @@ BLUEPRINT_MODULES = (
     "app.cart.views",
     "app.orders.views",
     "app.admin.views",
+    "app.bestsellers.views",
     "app.api",
 )
 

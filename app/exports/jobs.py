@@ -46,13 +46,23 @@ def retry_policy():
     return Retry(max=max_attempts() - 1, interval=intervals)
 
 
+_worker_app = None
+
+
 def deliver_export(event_id: int) -> str:
-    """Deliver one export event (one attempt); returns the event's status afterwards."""
+    """Deliver one export event (one attempt); returns the event's status afterwards.
+
+    Inside ``flask exports worker`` (or inline) the caller's app is used; under a bare
+    ``rq worker`` the job builds the app through the factory, once per process.
+    """
     if has_app_context():
         return _deliver(event_id)
-    from app import create_app
+    global _worker_app
+    if _worker_app is None:
+        from app import create_app
 
-    with create_app().app_context():
+        _worker_app = create_app()
+    with _worker_app.app_context():
         return _deliver(event_id)
 
 

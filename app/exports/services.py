@@ -3,21 +3,42 @@
 ``record_order_event`` writes the event row inside the order's own transaction, so an order
 is never committed without its event and an event never exists for a rolled-back order.
 After the commit the delivery is enqueued; if that fails (Redis down, worker gone) the row
-stays ``pending`` and ``flask exports relay`` enqueues it again later. Delivery itself lives
-in ``app.exports.jobs``.
+stays ``pending`` and the relay (``flask exports relay``) enqueues it again once its last
+enqueue is older than a threshold. Delivery is at least once; the event id travels as the
+``Idempotency-Key`` so the platform keeps each event exactly once. Delivery itself lives in
+``app.exports.jobs``.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from app.db import utcnow
+from sqlalchemy import func, or_, select, update
+
+from app.db import retry_on_conflict, transaction, utcnow
+from app.errors import DomainError
 from app.exports.models import ExportEvent
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
 EVENT_KINDS = ("order_paid", "order_cancelled")
+STATUSES = ("pending", "delivered", "failed")
+FAILED_SHOWN = 100
+RELAY_BATCH = 500
+
+
+class ExportEventNotFound(DomainError):
+    code = "export_event_not_found"
+    status = 404
+    title = "Export event not found"
+
+
+class ExportEventNotRetryable(DomainError):
+    code = "export_event_not_retryable"
+    status = 409
+    title = "This export event was already delivered"
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -86,3 +107,86 @@ def enqueue_delivery(event_id: int) -> bool:
                     exc_info=True)
         return False
     return True
+
+
+def relay_pending(older_than: float) -> tuple[int, int]:
+    """Enqueue again every pending event whose last enqueue is older than ``older_than`` s.
+
+    Returns ``(enqueued, not_enqueued)``. An event is re-stamped only once it really was
+    handed over, so when Redis is still down the next pass finds it again. Two relays
+    running at once may both enqueue an event: harmless, since delivery marks it with a
+    compare-and-set and the platform deduplicates by the idempotency key.
+    """
+    enqueued = not_enqueued = 0
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    after_id = 0
+    while True:
+        ids = db.session.scalars(
+            select(ExportEvent.id)
+            .where(ExportEvent.status == "pending", ExportEvent.id > after_id,
+                   or_(ExportEvent.enqueued_at.is_(None), ExportEvent.enqueued_at < cutoff))
+            .order_by(ExportEvent.id).limit(RELAY_BATCH)
+        ).all()
+        db.session.rollback()  # no transaction held open while jobs run inline
+        if not ids:
+            return enqueued, not_enqueued
+        handed = [event_id for event_id in ids if enqueue_delivery(event_id)]
+        _stamp_enqueued(handed)
+        enqueued += len(handed)
+        not_enqueued += len(ids) - len(handed)
+        if len(handed) < len(ids):
+            return enqueued, not_enqueued  # the queue is down: the next pass retries them
+        after_id = ids[-1]
+
+
+@retry_on_conflict(attempts=5)
+def _stamp_enqueued(event_ids: list[int]) -> None:
+    if not event_ids:
+        return
+    with transaction() as uow:
+        uow.session.execute(
+            update(ExportEvent)
+            .where(ExportEvent.id.in_(event_ids), ExportEvent.status == "pending")
+            .values(enqueued_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry_event(event_id: int) -> ExportEvent:
+    """Give a failed (or stuck pending) event a fresh set of attempts and enqueue it now.
+
+    A delivered event is never sent again (409): the platform already has it.
+    """
+    event = _reset_for_retry(event_id)
+    enqueue_delivery(event_id)
+    return event
+
+
+@retry_on_conflict(attempts=5)
+def _reset_for_retry(event_id: int) -> ExportEvent:
+    with transaction() as uow:
+        event = uow.session.execute(
+            update(ExportEvent)
+            .where(ExportEvent.id == event_id, ExportEvent.status.in_(("pending", "failed")))
+            .values(status="pending", attempts=0, enqueued_at=utcnow())
+            .returning(ExportEvent)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        if event is None:
+            if uow.session.get(ExportEvent, event_id) is None:
+                raise ExportEventNotFound(f"There is no export event #{event_id}.")
+            raise ExportEventNotRetryable(f"Export event #{event_id} was already delivered.")
+    return event
+
+
+def export_summary() -> dict:
+    """Outbox counts by status, and the most recent failed events with their errors."""
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update(db.session.execute(
+        select(ExportEvent.status, func.count()).group_by(ExportEvent.status)
+    ).tuples().all())
+    failed = db.session.scalars(
+        select(ExportEvent).where(ExportEvent.status == "failed")
+        .order_by(ExportEvent.id.desc()).limit(FAILED_SHOWN)
+    ).all()
+    return {"counts": counts, "failed": list(failed)}

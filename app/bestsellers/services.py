@@ -1,0 +1,88 @@
+"""Best sellers: the top products of the last three shop days, served from the cache.
+
+The ranking: units sold in paid, not-cancelled orders on the last ``WINDOW_DAYS`` calendar
+days in the shop's time zone (today and the two days before), most units first, ties by
+product id ascending, products with no units (or hidden from the shop) left out, at most
+``LIMIT`` of them. It reads ``product_daily_sales``, which checkout adds to and cancellation
+subtracts from in their own transactions, so the query scans a few rows per product and day
+instead of every order line.
+
+Freshness: stale-while-revalidate with ``BEST_SELLERS_TTL`` seconds (60 by default). The
+entry remembers when it was computed and lives in the cache far longer than the TTL. A
+request that finds it older than the TTL tries to take a short lock with ``cache.add``
+(atomic ``SET NX`` on Redis); the one that gets it recomputes and stores the new value,
+every other request keeps serving the previous value meanwhile, so an expiry under load
+costs one query, not one per worker. Orders do not invalidate the entry: during a rush that
+would recompute on nearly every request, and a ranking over three days does not need to be
+more current than a minute. Only a cold cache (first request, or after a flush) computes
+without the lock, because there is nothing older to serve.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.bestsellers.models import ProductDailySales
+from app.bestsellers.sales import shop_day
+from app.catalog.models import Product
+from app.db import utcnow
+from app.extensions import cache, db
+
+WINDOW_DAYS = 3
+LIMIT = 5
+CACHE_KEY = "bestsellers:v1"
+LOCK_KEY = "bestsellers:v1:lock"
+# Long enough for any recomputation; short enough that a crashed worker's lock soon clears.
+LOCK_SECONDS = 30
+# The entry outlives its TTL by this factor so that there is always something to serve.
+KEEP_FACTOR = 60
+
+
+def _clock() -> float:
+    return time.time()
+
+
+def compute_best_sellers(today: date | None = None) -> list[dict]:
+    """The ranking straight from the database (no cache): a list of product dicts."""
+    today = today or shop_day(utcnow())
+    first_day = today - timedelta(days=WINDOW_DAYS - 1)
+    units = func.sum(ProductDailySales.units).label("units_sold")
+    ranked = (
+        select(ProductDailySales.product_id, units)
+        .where(ProductDailySales.day >= first_day, ProductDailySales.day <= today)
+        .group_by(ProductDailySales.product_id)
+        .having(func.sum(ProductDailySales.units) > 0)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Product.id, Product.name, Product.price, Product.stock, ranked.c.units_sold)
+        .join(ranked, ranked.c.product_id == Product.id)
+        .where(Product.is_active.is_(True))
+        .order_by(ranked.c.units_sold.desc(), Product.id.asc())
+        .limit(LIMIT)
+    ).all()
+    return [{"id": row.id, "name": row.name, "price": row.price, "stock": row.stock,
+             "units_sold": int(row.units_sold)} for row in rows]
+
+
+def best_sellers() -> list[dict]:
+    """The ranking as the shop shows it: cached, refreshed by the rule in this module's doc."""
+    ttl = current_app.config["BEST_SELLERS_TTL"]
+    entry = cache.get(CACHE_KEY)
+    now = _clock()
+    if entry is not None and now - entry["computed_at"] < ttl:
+        return entry["items"]
+    if entry is not None and not cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS):
+        return entry["items"]  # another worker is recomputing; the previous value will do
+    try:
+        items = compute_best_sellers()
+        cache.set(CACHE_KEY, {"items": items, "computed_at": now},
+                  timeout=max(ttl, 1) * KEEP_FACTOR)
+    finally:
+        if entry is not None:
+            cache.delete(LOCK_KEY)
+    return items
