@@ -220,6 +220,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
         # hot row, which keeps a rush's late arrivals off its lock.
         if coupon.remaining <= 0:
             raise CouponSoldOut(f"{coupon.name} is sold out.")
+        name = coupon.name  # a failed flush expires the loaded coupon
         user_coupon = UserCoupon(user_id=user_id, coupon_id=coupon_id, claimed_at=now,
                                  expires_at=now + timedelta(days=coupon.valid_days))
         session.add(user_coupon)
@@ -228,9 +229,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
         except IntegrityError as error:
             if _violates(error, "uq_user_coupons_user_id_coupon_id",
                          "user_coupons.user_id, user_coupons.coupon_id"):
-                raise CouponAlreadyClaimed(
-                    f"You have already claimed {coupon.name}."
-                ) from None
+                raise CouponAlreadyClaimed(f"You have already claimed {name}.") from None
             raise
         taken = session.execute(
             update(Coupon)
