@@ -9,6 +9,7 @@ answers RFC 9457 ``application/problem+json``.
 from __future__ import annotations
 
 from flask import Flask, flash, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 
@@ -103,6 +104,15 @@ def register_error_handlers(app: Flask) -> None:
             return problem(error.status, error.code, error.title, error.detail)
         return render_template("errors/error.html", status=error.status,
                                title=error.title, detail=error.detail), error.status
+
+    # Only pages check CSRF (the API is exempt). A shopper who meets this has usually kept a
+    # form open across a restart or in another tab; "The CSRF token is missing." tells them
+    # nothing.
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return render_template("errors/error.html", status=400, title="This form has expired",
+                               detail="Nothing was changed. Go back, reload the page and try "
+                                      "again."), 400
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):

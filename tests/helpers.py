@@ -6,6 +6,7 @@ import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
 
 from app.errors import DomainError
 
@@ -61,3 +62,41 @@ def outcome_counts(outcomes: list) -> Counter:
         else:
             counts["ok"] += 1
     return counts
+
+
+class _FieldErrors(HTMLParser):
+    def __init__(self, name: str):
+        super().__init__()
+        self.name = name
+        self.found = self.invalid = self.passed = self.in_feedback = False
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        classes = (attrs.get("class") or "").split()
+        if tag in {"input", "select", "textarea"} and attrs.get("name"):
+            if self.found:
+                self.passed = True  # errors after the next field belong to that field
+            elif attrs["name"] == self.name:
+                self.found, self.invalid = True, "is-invalid" in classes
+        elif tag == "div" and self.found and not self.passed and "invalid-feedback" in classes:
+            self.in_feedback = True
+            self.errors.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.in_feedback = False
+
+    def handle_data(self, data):
+        if self.in_feedback:
+            self.errors[-1] += data
+
+
+def field_errors(html: str, name: str) -> list[str]:
+    """The error messages shown right after the form field ``name`` (marked ``is-invalid``)."""
+    parser = _FieldErrors(name)
+    parser.feed(html)
+    assert parser.found, f"no field named {name!r} on the page"
+    if not parser.invalid:
+        return []
+    return [" ".join(error.split()) for error in parser.errors]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
@@ -34,6 +36,8 @@ class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status = 401
     title = "Wrong email or password"
+    # Shown under the password box on the login page; the wording never says which was wrong.
+    field = "password"
 
 
 def normalize_email(raw) -> str:
@@ -47,7 +51,7 @@ def normalize_email(raw) -> str:
         # them); like any address we never mail, they are merely undeliverable.
         info = validate_email(raw.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"That email address is not valid: {exc}", field="email") from None
+        raise InvalidInput(f"That is not a valid email address. {exc}", field="email") from None
     return info.normalized.lower()
 
 
@@ -65,6 +69,9 @@ def _check_name(name) -> str:
     name = name.strip()
     if len(name) > NAME_MAX:
         raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
+    # PostgreSQL refuses NUL in text (a 5xx if it got that far), and a name is shown on pages.
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise InvalidInput("A name cannot contain control characters.", field="name")
     return name
 
 
@@ -91,16 +98,28 @@ def register_user(email, password, name, *, is_admin: bool = False) -> User:
     return user
 
 
+@functools.cache
+def _decoy_hash(method: str) -> str:
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
+
+
 def authenticate(email, password) -> User:
-    """The user with these credentials, or ``InvalidCredentials`` (never says which was wrong)."""
+    """The user with these credentials, or ``InvalidCredentials``.
+
+    Never says which part was wrong, and an unknown email costs the same password hash as a
+    known one, so neither the answer nor its timing tells whether an account exists.
+    """
+    if not isinstance(password, str) or len(password) > PASSWORD_MAX:
+        raise InvalidCredentials()
     try:
         email = normalize_email(email)
     except InvalidInput:
         raise InvalidCredentials() from None
     user = db.session.scalar(select(User).where(User.email == email))
-    if user is None or not isinstance(password, str) or not check_password_hash(
-        user.password_hash, password
-    ):
+    if user is None:
+        check_password_hash(_decoy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        raise InvalidCredentials()
+    if not check_password_hash(user.password_hash, password):
         raise InvalidCredentials()
     return user
 

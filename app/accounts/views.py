@@ -24,10 +24,17 @@ def load_user(user_id: str):
 
 
 def _safe_next(default: str) -> str:
-    """Only same-site relative paths: an open redirect would make a phishing link look like us."""
+    """Only same-site relative paths: an open redirect would make a phishing link look like us.
+
+    Browsers read a backslash as a slash and drop tabs and newlines inside a URL, so a path
+    holding any of them can turn into ``//evil.example``: refuse those outright.
+    """
     target = request.args.get("next", "")
+    if "\\" in target or not target.isprintable():
+        return default
     parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    if target.startswith("/") and not target.startswith("//") and not parts.scheme \
+            and not parts.netloc:
         return target
     return default
 

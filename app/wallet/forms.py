@@ -1,17 +1,45 @@
+import re
+
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from app.wallet.services import MAX_CHARGE, MIN_CHARGE
 
+_WHOLE_WON = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)")
+RANGE_MESSAGE = f"Enter a whole number of won from {MIN_CHARGE:,} to {MAX_CHARGE:,}."
+
+
+class WonField(IntegerField):
+    """A whole number of won, as people type it: ``5000`` or ``5,000``.
+
+    ASCII digits only (``int()`` alone would also take other scripts' digits and ``1_000``),
+    and one clear message for anything else instead of WTForms' generic one plus a range error.
+    """
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        if raw == "":
+            self.data = None
+            return
+        if len(raw) > 20 or not _WHOLE_WON.fullmatch(raw):
+            self.data = None
+            raise ValueError(RANGE_MESSAGE)
+        self.data = int(raw.replace(",", ""))
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
 
 class TopUpForm(FlaskForm):
-    amount = IntegerField(
+    amount = WonField(
         "Amount (won)",
         validators=[
-            InputRequired("Enter an amount in whole won."),
-            NumberRange(MIN_CHARGE, MAX_CHARGE,
-                        f"Enter a whole number of won from {MIN_CHARGE:,} to {MAX_CHARGE:,}."),
+            InputRequired("Enter how many won to add."),
+            NumberRange(MIN_CHARGE, MAX_CHARGE, RANGE_MESSAGE),
         ],
     )
     submit = SubmitField("Top up")

@@ -1,0 +1,416 @@
+"""The bad-input catalogue: sign-up, login and top-up, on the pages and on the API.
+
+Every refused input gets a clear answer (the message under its form field with status 422,
+or a 4xx problem+json with the contract's code) and changes nothing: the users, tokens,
+wallets and ledger are compared before and after each attempt.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import ApiToken, User
+from app.extensions import db
+from app.wallet.models import LedgerEntry, Wallet
+from tests.conftest import PASSWORD
+from tests.helpers import field_errors, post_form
+
+TAKEN = "taken@example.com"
+SIGNUP = {"name": "Kim Minji", "email": "new@example.com", "password": "long-enough-pw",
+          "confirm": "long-enough-pw"}
+LONG_EMAIL = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "com"  # well-formed, 260 characters
+RANGE = "Enter a whole number of won from 1 to 1,000,000."
+
+
+def snapshot(app) -> dict:
+    """Everything a refused sign-up, login or top-up must leave exactly as it was."""
+    with app.app_context():
+        state = {
+            "users": db.session.execute(
+                select(User.id, User.email, User.name, User.password_hash, User.is_admin)
+                .order_by(User.id)).all(),
+            "tokens": db.session.scalar(select(func.count()).select_from(ApiToken)),
+            "wallets": db.session.execute(
+                select(Wallet.user_id, Wallet.balance, Wallet.version).order_by(Wallet.user_id)
+            ).all(),
+            "ledger": db.session.execute(
+                select(LedgerEntry.id, LedgerEntry.amount).order_by(LedgerEntry.id)).all(),
+        }
+        db.session.remove()
+        return state
+
+
+def with_changes(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` applied; a change to ``None`` leaves the key out entirely."""
+    data = {**base, **changes}
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def assert_logged_out(client):
+    response = client.get("/wallet")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
+
+
+def assert_problem(response, status: int, code: str):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["title"] and body["detail"] and body["type"]
+
+
+# --- sign-up page --------------------------------------------------------------------------
+
+SIGNUP_PAGE_CASES = [
+    ("name-missing", {"name": None}, "name", "Enter your name."),
+    ("name-blank", {"name": "   "}, "name", "Enter your name."),
+    ("name-overlong", {"name": "n" * 81}, "name", "A name has at most 80 characters."),
+    ("name-control-character", {"name": "Kim\x00Minji"}, "name",
+     "A name cannot contain control characters."),
+    ("email-missing", {"email": None}, "email", "Enter your email address."),
+    ("email-blank", {"email": "  "}, "email", "Enter your email address."),
+    ("email-without-at", {"email": "new.example.com"}, "email",
+     "That is not a valid email address. An email address must have an @-sign."),
+    ("email-without-domain-dot", {"email": "new@example"}, "email",
+     "That is not a valid email address."),
+    ("email-two-ats", {"email": "new@@example.com"}, "email", "That is not a valid email address."),
+    ("email-with-space", {"email": "new user@example.com"}, "email",
+     "That is not a valid email address."),
+    ("email-overlong", {"email": LONG_EMAIL}, "email",
+     "An email address has at most 254 characters."),
+    ("email-taken", {"email": TAKEN}, "email", "An account with that email already exists."),
+    ("email-taken-other-case", {"email": "Taken@EXAMPLE.com"}, "email",
+     "An account with that email already exists."),
+    ("password-missing", {"password": None}, "password", "Choose a password."),
+    ("password-short", {"password": "short12", "confirm": "short12"}, "password",
+     "A password has 8 to 128 characters."),
+    ("password-overlong", {"password": "p" * 129, "confirm": "p" * 129}, "password",
+     "A password has 8 to 128 characters."),
+    ("confirm-missing", {"confirm": None}, "confirm", "Type the password again."),
+    ("confirm-differs", {"confirm": "long-enough-pW"}, "confirm", "The two passwords differ."),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"),
+                         [case[1:] for case in SIGNUP_PAGE_CASES],
+                         ids=[case[0] for case in SIGNUP_PAGE_CASES])
+def test_signup_page_refuses_bad_input_next_to_the_field(app, client, make_user, changes, field,
+                                                         message):
+    make_user(email=TAKEN)
+    before = snapshot(app)
+
+    response = post_form(client, "/signup", with_changes(SIGNUP, changes))
+
+    assert response.status_code == 422
+    assert message in " ".join(field_errors(response.get_data(as_text=True), field))
+    assert snapshot(app) == before
+    assert_logged_out(client)
+
+
+def test_signup_page_shows_every_field_problem_at_once(app, client):
+    before = snapshot(app)
+    response = post_form(client, "/signup",
+                         {"name": "", "email": "nope", "password": "short", "confirm": "other"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "name") == ["Enter your name."]
+    assert field_errors(html, "email") == [
+        "That is not a valid email address. An email address must have an @-sign."]
+    assert field_errors(html, "password") == ["A password has 8 to 128 characters."]
+    assert field_errors(html, "confirm") == ["The two passwords differ."]
+    assert snapshot(app) == before
+
+
+def test_signup_page_keeps_what_was_typed_except_passwords(client):
+    response = post_form(client, "/signup", {**SIGNUP, "confirm": "something-else"})
+    html = response.get_data(as_text=True)
+    assert 'value="Kim Minji"' in html
+    assert 'value="new@example.com"' in html
+    assert "long-enough-pw" not in html
+
+
+# --- login page ----------------------------------------------------------------------------
+
+LOGIN_PAGE_CASES = [
+    ("email-missing", {"email": None}, "email", "Enter your email address."),
+    ("password-missing", {"password": None}, "password", "Enter your password."),
+    ("password-blank", {"password": ""}, "password", "Enter your password."),
+    ("wrong-password", {"password": PASSWORD + "!"}, "password", "Wrong email or password"),
+    ("password-other-case", {"password": PASSWORD.upper()}, "password",
+     "Wrong email or password"),
+    ("unknown-email", {"email": "nobody@example.com"}, "password", "Wrong email or password"),
+    ("malformed-email", {"email": "shopper"}, "password", "Wrong email or password"),
+    ("password-overlong", {"password": "p" * 129}, "password",
+     "A password has at most 128 characters."),
+    ("email-overlong", {"email": LONG_EMAIL}, "email",
+     "An email address has at most 254 characters."),
+]
+
+
+@pytest.mark.parametrize(("changes", "field", "message"),
+                         [case[1:] for case in LOGIN_PAGE_CASES],
+                         ids=[case[0] for case in LOGIN_PAGE_CASES])
+def test_login_page_refuses_bad_input_next_to_the_field(app, client, make_user, changes, field,
+                                                        message):
+    make_user(email="shopper@example.com", balance=5_000)
+    before = snapshot(app)
+
+    response = post_form(client, "/login",
+                         with_changes({"email": "shopper@example.com", "password": PASSWORD},
+                                      changes))
+
+    assert response.status_code == 422
+    assert message in " ".join(field_errors(response.get_data(as_text=True), field))
+    assert snapshot(app) == before
+    assert_logged_out(client)
+
+
+# --- top-up on the wallet page ---------------------------------------------------------------
+
+TOP_UP_PAGE_CASES = [
+    ("zero", "0", RANGE),
+    ("negative", "-1000", RANGE),
+    ("fractional", "1000.5", RANGE),
+    ("fraction-zero", "1000.0", RANGE),
+    ("exponent", "1e3", RANGE),
+    ("text", "a thousand", RANGE),
+    ("hex", "0x3e8", RANGE),
+    ("underscore-digits", "1_000", RANGE),
+    ("bad-grouping", "10,00", RANGE),
+    ("fullwidth-digits", "１０００", RANGE),
+    ("over-one-top-up", "1000001", RANGE),
+    ("huge", "9" * 30, RANGE),
+    ("empty", "", "Enter how many won to add."),
+    ("missing", None, "Enter how many won to add."),
+]
+
+
+@pytest.mark.parametrize(("amount", "message"), [case[1:] for case in TOP_UP_PAGE_CASES],
+                         ids=[case[0] for case in TOP_UP_PAGE_CASES])
+def test_top_up_page_refuses_bad_amounts_next_to_the_field(app, client, make_user, login, amount,
+                                                           message):
+    login(make_user(balance=10_000))
+    before = snapshot(app)
+
+    response = post_form(client, "/wallet", with_changes({"amount": amount}, {}),
+                         token_from="/wallet")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert field_errors(html, "amount") == [message]
+    assert 'data-testid="balance">₩10,000<' in html
+    assert snapshot(app) == before
+
+
+def test_top_up_page_refuses_going_over_the_balance_cap(app, client, make_user, login):
+    login(make_user(balance=99_999_000))
+    before = snapshot(app)
+
+    response = post_form(client, "/wallet", {"amount": "5000"})
+
+    assert response.status_code == 422
+    assert field_errors(response.get_data(as_text=True), "amount") == [
+        "A balance may not exceed 100,000,000 won; you can add at most 1,000 won now."]
+    assert snapshot(app) == before
+
+
+# --- CSRF on every form ----------------------------------------------------------------------
+
+CSRF_CASES = [
+    ("signup", "/signup", SIGNUP, False),
+    ("login", "/login", {"email": "shopper@example.com", "password": PASSWORD}, False),
+    ("top-up", "/wallet", {"amount": "5000"}, True),
+    ("logout", "/logout", {}, True),
+]
+
+
+@pytest.mark.parametrize("token", [None, "forged-token"], ids=["missing-token", "forged-token"])
+@pytest.mark.parametrize(("url", "data", "logged_in"), [case[1:] for case in CSRF_CASES],
+                         ids=[case[0] for case in CSRF_CASES])
+def test_every_form_refuses_a_post_without_its_csrf_token(app, client, make_user, login, url,
+                                                          data, logged_in, token):
+    user = make_user(email="shopper@example.com", balance=10_000)
+    if logged_in:
+        login(user)
+    before = snapshot(app)
+
+    response = client.post(url, data={**data, **({"csrf_token": token} if token else {})})
+
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "This form has expired" in html
+    assert "Nothing was changed." in html
+    assert snapshot(app) == before
+    if logged_in:
+        assert client.get("/wallet").status_code == 200  # the logout did not happen either
+    else:
+        assert_logged_out(client)
+
+
+# --- the API: POST /api/v1/users -------------------------------------------------------------
+
+NEW_USER = {"email": "new@example.com", "password": "long-enough-pw", "name": "Kim Minji"}
+
+API_SIGNUP_CASES = [
+    ("email-missing", {"email": None}, 422, "invalid_input"),
+    ("email-number", {"email": 12345}, 422, "invalid_input"),
+    ("email-list", {"email": ["new@example.com"]}, 422, "invalid_input"),
+    ("email-malformed", {"email": "new.example.com"}, 422, "invalid_input"),
+    ("email-overlong", {"email": LONG_EMAIL}, 422, "invalid_input"),
+    ("email-taken", {"email": TAKEN}, 409, "email_taken"),
+    ("email-taken-other-case", {"email": "TAKEN@example.COM"}, 409, "email_taken"),
+    ("name-missing", {"name": None}, 422, "invalid_input"),
+    ("name-empty", {"name": ""}, 422, "invalid_input"),
+    ("name-number", {"name": 7}, 422, "invalid_input"),
+    ("name-overlong", {"name": "n" * 81}, 422, "invalid_input"),
+    ("name-nul", {"name": "Kim\u0000Minji"}, 422, "invalid_input"),
+    ("password-missing", {"password": None}, 422, "invalid_input"),
+    ("password-short", {"password": "short12"}, 422, "invalid_input"),
+    ("password-overlong", {"password": "p" * 129}, 422, "invalid_input"),
+    ("password-number", {"password": 123456789}, 422, "invalid_input"),
+    ("password-true", {"password": True}, 422, "invalid_input"),
+]
+
+
+@pytest.mark.parametrize(("changes", "status", "code"), [case[1:] for case in API_SIGNUP_CASES],
+                         ids=[case[0] for case in API_SIGNUP_CASES])
+def test_api_signup_refuses_bad_input(app, client, make_user, changes, status, code):
+    make_user(email=TAKEN)
+    before = snapshot(app)
+
+    response = client.post("/api/v1/users", json=with_changes(NEW_USER, changes))
+
+    assert_problem(response, status, code)
+    assert snapshot(app) == before
+
+
+RAW_BODIES = [
+    ("not-json", "{email: nope", "application/json"),
+    ("truncated-json", '{"email": "new@example.com", ', "application/json"),
+    ("json-array", '["new@example.com"]', "application/json"),
+    ("json-string", '"hello"', "application/json"),
+    ("empty-body", "", "application/json"),
+    ("form-encoded", "email=new%40example.com", "application/x-www-form-urlencoded"),
+]
+
+
+@pytest.mark.parametrize("url", ["/api/v1/users", "/api/v1/tokens", "/api/v1/wallet/charges"])
+@pytest.mark.parametrize(("body", "content_type"), [case[1:] for case in RAW_BODIES],
+                         ids=[case[0] for case in RAW_BODIES])
+def test_api_bodies_that_are_not_a_json_object_are_400(app, client, make_user, api_token, url,
+                                                       body, content_type):
+    token = api_token(make_user(email=TAKEN, balance=10_000))
+    before = snapshot(app)
+
+    response = client.post(url, data=body, content_type=content_type,
+                           headers={"Authorization": f"Bearer {token}"})
+
+    assert_problem(response, 400, "malformed_request")
+    assert snapshot(app) == before
+
+
+# --- the API: POST /api/v1/tokens ------------------------------------------------------------
+
+API_LOGIN_CASES = [
+    ("wrong-password", {"password": PASSWORD + "!"}),
+    ("password-other-case", {"password": PASSWORD.upper()}),
+    ("unknown-email", {"email": "nobody@example.com"}),
+    ("malformed-email", {"email": "shopper"}),
+    ("email-missing", {"email": None}),
+    ("password-missing", {"password": None}),
+    ("email-number", {"email": 5}),
+    ("password-number", {"password": 12345678}),
+    ("password-overlong", {"password": "p" * 10_000}),
+]
+
+
+@pytest.mark.parametrize("changes", [case[1] for case in API_LOGIN_CASES],
+                         ids=[case[0] for case in API_LOGIN_CASES])
+def test_api_login_refuses_bad_credentials_with_one_answer(app, client, make_user, changes):
+    make_user(email="shopper@example.com")
+    before = snapshot(app)
+
+    response = client.post("/api/v1/tokens", json=with_changes(
+        {"email": "shopper@example.com", "password": PASSWORD}, changes))
+
+    assert_problem(response, 401, "invalid_credentials")
+    assert response.get_json()["detail"] == "Wrong email or password"
+    assert snapshot(app) == before
+
+
+# --- the API: POST /api/v1/wallet/charges ----------------------------------------------------
+
+API_TOP_UP_CASES = [
+    ("zero", 0),
+    ("negative", -1000),
+    ("float-whole", 1000.0),
+    ("float-fraction", 1000.5),
+    ("string", "1000"),
+    ("true", True),
+    ("false", False),
+    ("null", None),
+    ("list", [1000]),
+    ("object", {"won": 1000}),
+    ("over-one-top-up", 1_000_001),
+    ("huge", 10**30),
+]
+
+
+@pytest.mark.parametrize("amount", [case[1] for case in API_TOP_UP_CASES],
+                         ids=[case[0] for case in API_TOP_UP_CASES])
+def test_api_top_up_refuses_anything_but_a_json_integer_in_range(app, client, make_user,
+                                                                  api_token, amount):
+    token = api_token(make_user(balance=10_000))
+    before = snapshot(app)
+
+    response = client.post("/api/v1/wallet/charges", json={"amount": amount},
+                           headers={"Authorization": f"Bearer {token}"})
+
+    assert_problem(response, 422, "invalid_amount")
+    assert snapshot(app) == before
+
+
+def test_api_top_up_without_an_amount_is_invalid_amount(app, client, make_user, api_token):
+    token = api_token(make_user(balance=10_000))
+    before = snapshot(app)
+    response = client.post("/api/v1/wallet/charges", json={"won": 1000},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert_problem(response, 422, "invalid_amount")
+    assert snapshot(app) == before
+
+
+def test_api_top_up_over_the_balance_cap(app, client, make_user, api_token):
+    token = api_token(make_user(balance=99_999_000))
+    before = snapshot(app)
+
+    response = client.post("/api/v1/wallet/charges", json={"amount": 1_001},
+                           headers={"Authorization": f"Bearer {token}"})
+
+    assert_problem(response, 422, "balance_limit_exceeded")
+    assert snapshot(app) == before
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer", "Bearer not-a-token", "Basic abc",
+                                           "not-a-token"])
+def test_api_top_up_needs_a_valid_token(app, client, make_user, authorization):
+    make_user(balance=10_000)
+    before = snapshot(app)
+    headers = {"Authorization": authorization} if authorization else {}
+
+    response = client.post("/api/v1/wallet/charges", json={"amount": 1000}, headers=headers)
+
+    assert_problem(response, 401, "unauthenticated")
+    assert snapshot(app) == before
+
+
+def test_api_top_up_with_a_revoked_token_is_refused(app, client, make_user, api_token):
+    token = api_token(make_user(balance=10_000))
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 204
+    before = snapshot(app)
+
+    response = client.post("/api/v1/wallet/charges", json={"amount": 1000}, headers=headers)
+
+    assert_problem(response, 401, "unauthenticated")
+    assert snapshot(app) == before
