@@ -1,11 +1,13 @@
 import os
 
 import click
+from flask.cli import with_appcontext
 
 from app.shop import demo
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo():
     """Fill an empty shop with demo products, coupons, an admin and a shopper (idempotent)."""
     report = demo.seed_demo()

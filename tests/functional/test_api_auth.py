@@ -1,0 +1,152 @@
+"""POST /api/v1/users, POST /api/v1/tokens, DELETE /api/v1/tokens/current, and the
+problem+json shape every refusal shares."""
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import ApiToken, User
+from app.extensions import db
+from app.wallet.models import Wallet
+from tests.conftest import PASSWORD
+
+NEW_USER = {"email": "Mina@Example.com", "password": "s3cret-pass", "name": "Mina Park"}
+
+
+@pytest.fixture
+def counts(app):
+    """counts() → (users, wallets, api tokens) as the database has them now."""
+
+    def snapshot():
+        with app.app_context():
+            result = tuple(db.session.scalar(select(func.count()).select_from(model))
+                           for model in (User, Wallet, ApiToken))
+            db.session.remove()
+            return result
+
+    return snapshot
+
+
+def test_sign_up_creates_the_user_and_an_empty_wallet(client, counts):
+    response = client.post("/api/v1/users", json=NEW_USER)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == {"id": body["id"], "email": "mina@example.com", "name": "Mina Park"}
+    assert type(body["id"]) is int
+    assert counts() == (1, 1, 0)
+
+
+@pytest.mark.parametrize("email", ["mina@example.com", "MINA@EXAMPLE.COM", " mina@example.com "])
+def test_sign_up_with_a_taken_email_is_email_taken(client, counts, problem_of, email):
+    assert client.post("/api/v1/users", json=NEW_USER).status_code == 201
+    problem_of(client.post("/api/v1/users", json={**NEW_USER, "email": email}), 409, "email_taken")
+    assert counts() == (1, 1, 0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": None}, {"email": ""}, {"email": "not-an-email"}, {"email": "a@b"},
+        {"email": 42}, {"email": "x" * 250 + "@example.com"},
+        {"password": None}, {"password": "short"}, {"password": "x" * 129}, {"password": 12345678},
+        {"name": None}, {"name": "   "}, {"name": "x" * 81}, {"name": ["Mina"]},
+    ],
+    ids=["email-missing", "email-empty", "email-malformed", "email-no-dot", "email-number",
+         "email-overlong", "password-missing", "password-short", "password-overlong",
+         "password-number", "name-missing", "name-blank", "name-overlong", "name-list"],
+)
+def test_sign_up_with_bad_input_is_invalid_input(client, counts, problem_of, changes):
+    body = {key: value for key, value in {**NEW_USER, **changes}.items() if value is not None}
+    problem_of(client.post("/api/v1/users", json=body), 422, "invalid_input")
+    assert counts() == (0, 0, 0)
+
+
+def test_sign_up_with_malformed_json_is_malformed_request(client, counts, problem_of):
+    response = client.post("/api/v1/users", data='{"email": "mina@example.com",',
+                           content_type="application/json")
+    problem_of(response, 400, "malformed_request")
+    assert counts() == (0, 0, 0)
+
+
+def test_log_in_issues_a_token_that_works(client, make_user, counts):
+    user = make_user(balance=3_000)
+
+    response = client.post("/api/v1/tokens", json={"email": user.email.upper(),
+                                                   "password": PASSWORD})
+
+    assert response.status_code == 201
+    token = response.get_json()["token"]
+    assert set(response.get_json()) == {"token"} and len(token) >= 32
+    assert counts() == (1, 1, 1)
+    wallet = client.get("/api/v1/wallet", headers={"Authorization": f"Bearer {token}"})
+    assert wallet.get_json()["balance"] == 3_000
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"email": "shopper@example.com", "password": "wrong-password"},
+        {"email": "nobody@example.com", "password": PASSWORD},
+        {"email": "shopper@example.com"},
+        {"email": "shopper@example.com", "password": 12345678},
+        {"email": "not-an-email", "password": PASSWORD},
+        {},
+    ],
+    ids=["wrong-password", "unknown-email", "no-password", "numeric-password", "bad-email",
+         "empty"],
+)
+def test_bad_credentials_are_invalid_credentials(client, make_user, counts, problem_of,
+                                                 credentials):
+    make_user(email="shopper@example.com")
+    body = problem_of(client.post("/api/v1/tokens", json=credentials), 401,
+                      "invalid_credentials")
+    # The same words whatever was wrong: the answer never tells whether an account exists.
+    reference = client.post("/api/v1/tokens", json={"email": "nobody@example.com",
+                                                    "password": "wrong-password"})
+    assert body["detail"] == reference.get_json()["detail"]
+    assert counts() == (1, 1, 0)
+
+
+def test_log_in_with_malformed_json_is_malformed_request(client, make_user, counts, problem_of):
+    make_user()
+    problem_of(client.post("/api/v1/tokens", data="email=a", content_type="application/json"),
+               400, "malformed_request")
+    assert counts() == (1, 1, 0)
+
+
+def test_revoking_the_current_token_ends_it_and_only_it(client, make_user, api_token, problem_of):
+    user = make_user()
+    kept = {"Authorization": f"Bearer {api_token(user)}"}
+    revoked = {"Authorization": f"Bearer {api_token(user)}"}
+
+    response = client.delete("/api/v1/tokens/current", headers=revoked)
+
+    assert response.status_code == 204
+    problem_of(client.get("/api/v1/wallet", headers=revoked), 401, "unauthenticated")
+    problem_of(client.delete("/api/v1/tokens/current", headers=revoked), 401, "unauthenticated")
+    assert client.get("/api/v1/wallet", headers=kept).status_code == 200
+
+
+def test_revoking_without_a_token_is_unauthenticated(client, problem_of):
+    problem_of(client.delete("/api/v1/tokens/current"), 401, "unauthenticated")
+
+
+def test_problem_json_shape(client, problem_of):
+    response = client.get("/api/v1/wallet")
+    body = problem_of(response, 401, "unauthenticated")
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert body["type"] == "https://storefront.example/problems/unauthenticated"
+    assert body["title"] == "Authentication required"
+
+
+def test_unknown_api_paths_and_methods_are_problems(client, problem_of):
+    problem_of(client.get("/api/v1/nothing-here"), 404, "not_found")
+    problem_of(client.put("/api/v1/tokens", json={}), 405, "method_not_allowed")
+
+
+def test_openapi_describes_auth(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    assert document["openapi"].startswith("3.")
+    assert set(document["paths"]["/users"]["post"]["responses"]) == {"201", "400", "409", "422"}
+    assert set(document["paths"]["/tokens"]["post"]["responses"]) == {"201", "400", "401"}
+    assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"

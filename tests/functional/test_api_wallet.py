@@ -1,0 +1,227 @@
+"""GET /api/v1/wallet and POST /api/v1/wallet/charges."""
+
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db import transaction
+from app.extensions import db
+from app.wallet import services as wallet_services
+from app.wallet.models import LedgerEntry, Wallet
+from app.wallet.services import change_balance
+
+
+@pytest.fixture
+def wallet_state(app):
+    """wallet_state(user) → (balance, ledger rows) as the database has them now."""
+
+    def state(user):
+        with app.app_context():
+            balance = db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user.id))
+            rows = db.session.scalar(select(func.count()).select_from(LedgerEntry))
+            db.session.remove()
+            return balance, rows
+
+    return state
+
+
+def test_new_wallet_is_empty(client, make_user, bearer):
+    response = client.get("/api/v1/wallet", headers=bearer(make_user()))
+    assert response.status_code == 200
+    assert response.get_json() == {"balance": 0, "history": []}
+
+
+def test_charge_returns_the_new_balance_and_the_ledger_row(client, make_user, bearer,
+                                                           wallet_state):
+    user = make_user(balance=5_000)
+    headers = bearer(user)
+
+    response = client.post("/api/v1/wallet/charges", json={"amount": 12_000}, headers=headers)
+
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["balance"] == 17_000
+    assert set(body["charge"]) == {"id", "amount", "created_at"}
+    assert body["charge"]["amount"] == 12_000
+    assert datetime.fromisoformat(body["charge"]["created_at"]).utcoffset() is not None
+    assert wallet_state(user) == (17_000, 2)
+    newest = client.get("/api/v1/wallet", headers=headers).get_json()["history"][0]
+    assert newest["id"] == body["charge"]["id"]
+
+
+def test_wallet_history_is_newest_first_with_every_field(app, client, make_user, bearer):
+    user = make_user()
+    with app.app_context():
+        for delta, kind in [(10_000, "charge"), (-3_000, "payment"), (3_000, "refund")]:
+            with transaction() as uow:
+                change_balance(uow.session, user.id, delta, kind)
+
+    body = client.get("/api/v1/wallet", headers=bearer(user)).get_json()
+
+    assert body["balance"] == 10_000
+    history = body["history"]
+    assert [(e["kind"], e["amount"], e["balance_after"]) for e in history] == [
+        ("refund", 3_000, 10_000), ("payment", -3_000, 7_000), ("charge", 10_000, 10_000)]
+    assert all(set(e) == {"id", "kind", "amount", "balance_after", "created_at", "order_id"}
+               for e in history)
+    assert [e["order_id"] for e in history] == [None, None, None]
+    assert history[0]["id"] > history[1]["id"] > history[2]["id"]
+
+
+def test_wallet_history_pages(app, client, make_user, bearer):
+    user = make_user()
+    with app.app_context():
+        for _ in range(25):
+            wallet_services.charge_wallet(user.id, 100)
+    headers = bearer(user)
+
+    pages = [client.get(f"/api/v1/wallet?page={p}", headers=headers).get_json() for p in (1, 2, 3)]
+
+    assert [len(page["history"]) for page in pages] == [20, 5, 0]
+    assert pages[0]["history"][0]["balance_after"] == 2_500
+    assert pages[1]["history"][-1]["balance_after"] == 100
+    assert {page["balance"] for page in pages} == {2_500}
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc"])
+def test_wallet_refuses_bad_page(client, make_user, bearer, problem_of, page):
+    problem_of(client.get(f"/api/v1/wallet?page={page}", headers=bearer(make_user())),
+               422, "invalid_input")
+
+
+def test_the_wallet_is_the_callers_own(client, make_user, bearer):
+    make_user(balance=70_000)
+    me = make_user(balance=1_000)
+    assert client.get("/api/v1/wallet", headers=bearer(me)).get_json()["balance"] == 1_000
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"amount": 0},
+        {"amount": -1_000},
+        {"amount": 1_000_001},
+        {"amount": 1000.5},
+        {"amount": 1000.0},
+        {"amount": "1000"},
+        {"amount": True},
+        {"amount": None},
+        {"amount": [1000]},
+        {"amount": {"won": 1000}},
+        {},
+    ],
+    ids=["zero", "negative", "over-limit", "fraction", "float", "text", "bool", "null", "list",
+         "object", "missing"],
+)
+def test_bad_amounts_are_invalid_amount_and_change_nothing(client, make_user, bearer,
+                                                           wallet_state, problem_of, body):
+    user = make_user(balance=5_000)
+    headers = bearer(user)
+    before = wallet_state(user)
+
+    problem_of(client.post("/api/v1/wallet/charges", json=body, headers=headers),
+               422, "invalid_amount")
+
+    assert wallet_state(user) == before == (5_000, 1)
+
+
+def test_amount_bounds_are_inclusive(client, make_user, bearer, wallet_state):
+    user = make_user()
+    headers = bearer(user)
+    for amount in (1, 1_000_000):
+        assert client.post("/api/v1/wallet/charges", json={"amount": amount},
+                           headers=headers).status_code == 201
+    assert wallet_state(user) == (1_000_001, 2)
+
+
+def test_balance_cap_is_balance_limit_exceeded_and_changes_nothing(client, make_user, bearer,
+                                                                   wallet_state, problem_of):
+    user = make_user(balance=99_500_000)
+    headers = bearer(user)
+
+    body = problem_of(client.post("/api/v1/wallet/charges", json={"amount": 500_001},
+                                  headers=headers), 422, "balance_limit_exceeded")
+
+    assert "500,000" in body["detail"]
+    assert wallet_state(user) == (99_500_000, 1)
+    assert client.post("/api/v1/wallet/charges", json={"amount": 500_000},
+                       headers=headers).get_json()["balance"] == 100_000_000
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        ('{"amount": 1000', "application/json"),
+        ("amount=1000", "application/json"),
+        ("", "application/json"),
+        ('{"amount": 1000}', "text/plain"),
+        ("[1000]", "application/json"),
+        ('"1000"', "application/json"),
+    ],
+    ids=["truncated", "form-encoded", "empty", "wrong-content-type", "array", "string"],
+)
+def test_malformed_body_is_malformed_request(client, make_user, bearer, wallet_state,
+                                             problem_of, data, content_type):
+    user = make_user(balance=5_000)
+    before = wallet_state(user)
+    response = client.post("/api/v1/wallet/charges", data=data, content_type=content_type,
+                           headers=bearer(user))
+    problem_of(response, 400, "malformed_request")
+    assert wallet_state(user) == before
+
+
+def test_exhausted_retries_are_conflict_retry_exhausted(client, make_user, bearer, wallet_state,
+                                                        problem_of, monkeypatch):
+    user = make_user(balance=5_000)
+    headers = bearer(user)
+    attempts = []
+
+    def always_stale(*args, **kwargs):
+        attempts.append(args)
+        raise StaleDataError("simulated concurrent update")
+
+    monkeypatch.setattr(wallet_services, "change_balance", always_stale)
+
+    problem_of(client.post("/api/v1/wallet/charges", json={"amount": 1_000}, headers=headers),
+               409, "conflict_retry_exhausted")
+
+    assert len(attempts) == wallet_services.TOP_UP_ATTEMPTS
+    assert wallet_state(user) == (5_000, 1)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer not-a-real-token"}, {"Authorization": "Bearer "},
+     {"Authorization": "Basic c2hvcHBlcjpwYXNz"}, {"Authorization": "not-a-real-token"}],
+    ids=["missing", "unknown", "empty", "basic", "no-scheme"],
+)
+def test_wallet_calls_need_a_valid_token(client, make_user, wallet_state, problem_of, headers):
+    user = make_user(balance=5_000)
+    before = wallet_state(user)
+
+    problem_of(client.get("/api/v1/wallet", headers=headers), 401, "unauthenticated")
+    problem_of(client.post("/api/v1/wallet/charges", json={"amount": 1_000}, headers=headers),
+               401, "unauthenticated")
+
+    assert wallet_state(user) == before
+
+
+def test_a_revoked_token_is_refused(client, make_user, api_token, wallet_state, problem_of):
+    user = make_user()
+    headers = {"Authorization": f"Bearer {api_token(user)}"}
+    assert client.delete("/api/v1/tokens/current", headers=headers).status_code == 204
+    problem_of(client.post("/api/v1/wallet/charges", json={"amount": 1_000}, headers=headers),
+               401, "unauthenticated")
+    assert wallet_state(user) == (0, 0)
+
+
+def test_openapi_describes_the_wallet(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    charges = document["paths"]["/wallet/charges"]["post"]
+    assert charges["security"] == [{"bearerAuth": []}]
+    assert set(charges["responses"]) == {"201", "400", "401", "409", "422"}
+    assert document["paths"]["/wallet"]["get"]["security"] == [{"bearerAuth": []}]
+    new_charge = document["components"]["schemas"]["NewCharge"]["properties"]["amount"]
+    assert (new_charge["minimum"], new_charge["maximum"]) == (1, 1_000_000)
