@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.coupons import services
-from app.coupons.forms import ClaimForm
 from app.db import utcnow
 from app.errors import DomainError
 from app.shop.context import format_local_time
@@ -22,7 +21,7 @@ def coupon_list():
         claimed = {owned.user_coupon.coupon_id for owned in mine}
     return render_template(
         "coupons/list.html", coupons=services.list_claimable_coupons(now), mine=mine,
-        claimed=claimed, form=ClaimForm(),
+        claimed=claimed,
     )
 
 
@@ -31,16 +30,13 @@ def claim(coupon_id: int):
     """Claim one copy; every outcome is a flash message back on the coupons page.
 
     Anonymous shoppers are sent to log in and then back to the list (not to this POST-only
-    URL, which a browser would re-request with GET).
+    URL, which a browser would re-request with GET). The app-wide CSRF protection has
+    already refused a POST without the page's token.
     """
     back = url_for("coupons.coupon_list")
     if not current_user.is_authenticated:
         flash("Please log in to claim coupons.", "info")
         return redirect(url_for("accounts.login", next=back))
-    form = ClaimForm()
-    if not form.validate_on_submit():
-        flash("That form had expired; please try again.", "warning")
-        return redirect(back)
     try:
         user_coupon = services.claim_coupon(current_user.id, coupon_id)
     except DomainError as error:
