@@ -20,6 +20,7 @@ without the lock, because there is nothing older to serve.
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, timedelta
 
@@ -40,6 +41,11 @@ LOCK_KEY = "bestsellers:v1:lock"
 LOCK_SECONDS = 30
 # The entry outlives its TTL by this factor so that there is always something to serve.
 KEEP_FACTOR = 60
+
+
+# SimpleCache's add() is a check-then-set; this makes it atomic among one process's threads.
+# (RedisCache's add() is SET NX, atomic across processes.)
+_add_lock = threading.Lock()
 
 
 def _clock() -> float:
@@ -76,8 +82,11 @@ def best_sellers() -> list[dict]:
     now = _clock()
     if entry is not None and now - entry["computed_at"] < ttl:
         return entry["items"]
-    if entry is not None and not cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS):
-        return entry["items"]  # another worker is recomputing; the previous value will do
+    if entry is not None:
+        with _add_lock:
+            locked = cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS)
+        if not locked:
+            return entry["items"]  # another worker is recomputing; the previous value will do
     try:
         items = compute_best_sellers()
         cache.set(CACHE_KEY, {"items": items, "computed_at": now},
