@@ -106,3 +106,10 @@ def test_openapi_describes_the_catalog(client):
     schemas = document["components"]["schemas"]
     assert set(schemas["ProductPage"]["required"]) == {"items", "page", "per_page", "total"}
     assert set(schemas["Product"]["required"]) == {"id", "name", "price", "stock", "description"}
+
+
+def test_search_with_a_nul_character_is_an_answer_not_an_error(client, make_product):
+    make_product(name="Green Tea")
+    response = client.get("/api/v1/products", query_string={"q": "\x00tea"})
+    assert response.status_code == 200
+    assert [item["name"] for item in response.get_json()["items"]] == ["Green Tea"]
