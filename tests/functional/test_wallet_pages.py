@@ -1,0 +1,141 @@
+"""The wallet page: balance, top-up form, ledger history."""
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from app.db import transaction
+from app.extensions import db
+from app.wallet.models import LedgerEntry, Wallet
+from app.wallet.services import change_balance
+from tests.helpers import csrf_token, field_errors, post_form
+
+
+def ledger_amounts(html: str) -> list[str]:
+    """The Amount column of the history table, top to bottom."""
+    table = html.split('data-testid="ledger"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r'<td class="num text-(?:success|danger)">([^<]+)</td>', table)
+
+
+def wallet_state(app, user_id: int):
+    with app.app_context():
+        balance = db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
+        rows = db.session.execute(
+            select(LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.balance_after)
+            .where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)).all()
+        db.session.remove()
+        return balance, rows
+
+
+def test_the_wallet_needs_a_login(client):
+    response = client.get("/wallet")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=%2Fwallet"
+
+
+def test_a_new_wallet_shows_zero_and_a_helpful_empty_history(client, make_user, login):
+    login(make_user())
+    html = client.get("/wallet").get_data(as_text=True)
+    assert 'data-testid="balance">₩0<' in html
+    assert 'data-testid="ledger-empty"' in html
+    assert "No activity yet." in html
+    assert 'data-testid="ledger"' not in html
+
+
+def test_top_up_adds_points_and_shows_them_everywhere(app, client, make_user, login):
+    user = make_user()
+    login(user)
+
+    response = post_form(client, "/wallet", {"amount": "5000"})
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/wallet"
+    assert wallet_state(app, user.id) == (5_000, [("charge", 5_000, 5_000)])
+    html = client.get("/wallet").get_data(as_text=True)
+    assert "Added ₩5,000. Your balance is now ₩5,000." in html
+    assert 'data-testid="balance">₩5,000<' in html
+    assert re.search(r'data-testid="nav-balance">Points: <strong>₩5,000</strong>', html)
+    assert ledger_amounts(html) == ["+₩5,000"]
+    assert "Top-up" in html
+
+
+@pytest.mark.parametrize(("typed", "added"), [("5,000", 5_000), (" 7000 ", 7_000),
+                                              ("1,000,000", 1_000_000), ("1", 1)])
+def test_top_up_accepts_amounts_as_people_type_them(app, client, make_user, login, typed, added):
+    user = make_user()
+    login(user)
+    assert post_form(client, "/wallet", {"amount": typed}).status_code == 302
+    assert wallet_state(app, user.id) == (added, [("charge", added, added)])
+
+
+def test_quick_top_up_buttons_post_their_amount(app, client, make_user, login):
+    user = make_user()
+    login(user)
+    html = client.get("/wallet").get_data(as_text=True)
+    assert re.findall(r'name="amount" value="(\d+)"', html) == ["10000", "50000", "100000"]
+
+    response = client.post("/wallet", data={"csrf_token": csrf_token(client, "/wallet"),
+                                            "amount": "50000"})
+
+    assert response.status_code == 302
+    assert wallet_state(app, user.id) == (50_000, [("charge", 50_000, 50_000)])
+
+
+def test_top_up_up_to_exactly_the_cap(app, client, make_user, login):
+    user = make_user(balance=99_000_000)
+    login(user)
+    assert post_form(client, "/wallet", {"amount": "1000000"}).status_code == 302
+    assert wallet_state(app, user.id)[0] == 100_000_000
+
+
+def test_a_refused_top_up_keeps_what_was_typed(client, make_user, login):
+    login(make_user())
+    response = post_form(client, "/wallet", {"amount": "-500"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="-500"' in html
+    assert 'aria-invalid="true"' in html
+    assert field_errors(html, "amount") == ["Enter a whole number of won from 1 to 1,000,000."]
+
+
+def test_history_is_newest_first_and_paginated(app, client, make_user, login):
+    user = make_user()
+    with app.app_context():
+        for amount in range(1, 26):
+            with transaction() as uow:
+                change_balance(uow.session, user.id, amount, "charge")
+        with transaction() as uow:
+            change_balance(uow.session, user.id, -20, "payment")
+    login(user)
+
+    first = client.get("/wallet").get_data(as_text=True)
+    second = client.get("/wallet?page=2").get_data(as_text=True)
+
+    assert ledger_amounts(first) == ["−₩20"] + [f"+₩{n}" for n in range(25, 6, -1)]
+    assert ledger_amounts(second) == [f"+₩{n}" for n in range(6, 0, -1)]
+    assert 'href="/wallet?page=2"' in first
+    assert "Payment" in first
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-4", "abc", "99999999999999999999", "1e9"])
+def test_odd_page_numbers_never_fail(client, make_user, login, page):
+    login(make_user(balance=1_000))
+    response = client.get(f"/wallet?page={page}")
+    assert response.status_code == 200
+    assert 'data-testid="balance">₩1,000<' in response.get_data(as_text=True)
+
+
+def test_a_page_past_the_end_links_back_to_the_latest(client, make_user, login):
+    login(make_user(balance=1_000))
+    html = client.get("/wallet?page=3").get_data(as_text=True)
+    assert "There is nothing on this page." in html
+    assert 'data-testid="ledger"' not in html
+
+
+def test_unknown_pages_get_the_shops_404_page(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Back to the shop" in html
+    assert "The link may be old" in html
