@@ -1,0 +1,1 @@
+"""Admin pages under /admin: dashboard, inventory, CSV, coupons, orders and exports."""

@@ -1,0 +1,157 @@
+"""Admin inventory: product list with a low-stock filter, create/edit, stock adjustments, CSV."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.admin.blueprint import bp
+from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
+                             ProductForm)
+from app.catalog import inventory
+from app.errors import DomainError, show_on_form
+
+MOVEMENTS_PER_PAGE = 25
+
+
+def _low_stock_arg() -> int | None:
+    """``?low=1`` turns the filter on; ``threshold`` (0–1,000,000) overrides the default 5."""
+    if not request.args.get("low"):
+        return None
+    threshold = request.args.get("threshold", inventory.LOW_STOCK_DEFAULT, type=int)
+    if threshold is None or not 0 <= threshold <= inventory.STOCK_MAX:
+        return inventory.LOW_STOCK_DEFAULT
+    return threshold
+
+
+@bp.get("/products")
+def products():
+    """Every product with its stock; ``?low=1&threshold=N`` keeps those at or below N."""
+    threshold = _low_stock_arg()
+    q = request.args.get("q", "").strip()[:100]
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    pagination = inventory.inventory_page(q=q, low_stock=threshold, page=page)
+    return render_template("admin/products.html", pagination=pagination, q=q,
+                           threshold=threshold, default_threshold=inventory.LOW_STOCK_DEFAULT)
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+def new_product():
+    form = NewProductForm()
+    if form.validate_on_submit():
+        try:
+            product = inventory.create_product(
+                form.name.data, form.price.data, form.stock.data, form.description.data,
+                form.is_active.data, actor_id=current_user.id)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(f"Created {product.name} with {product.stock} in stock.", "success")
+            return redirect(url_for("admin.product", product_id=product.id))
+    return render_template("admin/product_form.html", form=form, product=None), \
+        422 if form.errors or request.method == "POST" else 200
+
+
+@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+def edit_product(product_id: int):
+    product = inventory.get_product(product_id)
+    form = ProductForm(obj=product)
+    if form.validate_on_submit():
+        try:
+            product = inventory.update_product(
+                product_id, name=form.name.data, price=form.price.data,
+                description=form.description.data, is_active=form.is_active.data)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(f"Saved {product.name}.", "success")
+            return redirect(url_for("admin.product", product_id=product_id))
+    return render_template("admin/product_form.html", form=form, product=product), \
+        422 if form.errors or request.method == "POST" else 200
+
+
+def _product_page(product_id: int, form: AdjustStockForm, status: int = 200):
+    product = inventory.get_product(product_id)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    movements, total = inventory.movement_page(product_id, page, MOVEMENTS_PER_PAGE)
+    pages = max((total + MOVEMENTS_PER_PAGE - 1) // MOVEMENTS_PER_PAGE, 1)
+    return render_template("admin/product.html", product=product, form=form,
+                           movements=movements, total=total, page=page, pages=pages), status
+
+
+@bp.get("/products/<int:product_id>")
+def product(product_id: int):
+    """The product, its stock movement ledger (newest first) and the adjustment form."""
+    return _product_page(product_id, AdjustStockForm())
+
+
+@bp.post("/products/<int:product_id>/stock")
+def adjust_stock(product_id: int):
+    form = AdjustStockForm()
+    if form.validate_on_submit():
+        try:
+            stock = inventory.adjust_stock(product_id, form.delta.data, form.kind.data,
+                                           form.reason.data, actor_id=current_user.id)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            flash(f"Stock is now {stock}.", "success")
+            return redirect(url_for("admin.product", product_id=product_id))
+    return _product_page(product_id, form, 422)
+
+
+@bp.get("/products.csv")
+def export_products():
+    """Every product as a CSV download (hidden products included)."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    return Response(
+        inventory.export_products_csv(), mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"'},
+    )
+
+
+@bp.route("/stock-import", methods=["GET", "POST"])
+def stock_import():
+    """Upload a receipts CSV → a preview of every row, with per-row errors; nothing changes."""
+    form = CsvUploadForm()
+    preview = None
+    confirm = CsvConfirmForm()
+    if form.validate_on_submit():
+        try:
+            text = inventory.decode_csv(form.file.data.read(inventory.CSV_MAX_BYTES + 1))
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            preview = inventory.preview_receipts(text)
+            confirm.csv_text.data = text
+    status = 200
+    if form.errors or (preview is not None and not preview.ok):
+        status = 422
+    elif request.method == "POST" and preview is None:
+        status = 422
+    return render_template("admin/stock_import.html", form=form, preview=preview,
+                           confirm=confirm), status
+
+
+@bp.post("/stock-import/apply")
+def stock_import_apply():
+    """Apply the previewed file: all rows in one transaction, or none (errors shown again)."""
+    confirm = CsvConfirmForm()
+    if not confirm.validate_on_submit():
+        flash("Upload the file again: the preview was lost.", "danger")
+        return redirect(url_for("admin.stock_import"))
+    try:
+        preview = inventory.import_receipts(confirm.csv_text.data, actor_id=current_user.id)
+    except inventory.ReceiptImportRejected as rejected:
+        flash(rejected.detail, "danger")
+        return render_template("admin/stock_import.html", form=CsvUploadForm(),
+                               preview=rejected.preview, confirm=confirm), 422
+    except DomainError as error:
+        flash(f"Nothing was imported: {error.detail}", "danger")
+        return render_template("admin/stock_import.html", form=CsvUploadForm(),
+                               preview=None, confirm=confirm), error.status
+    flash(f"Imported {len(preview.rows)} rows: {preview.total_units:,} units received.",
+          "success")
+    return redirect(url_for("admin.products"))
