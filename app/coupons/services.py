@@ -11,7 +11,7 @@ refused only when no copy is left. Nothing here ever reads ``remaining`` and wri
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ MAX_AMOUNT = 100_000_000  # no discount or minimum can exceed the largest possib
 MAX_QUANTITY = 1_000_000
 MAX_VALID_DAYS = 365
 NAME_MAX = 120
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns; a larger one can only be unknown
 
 
 class CouponNotFound(DomainError):
@@ -109,6 +110,11 @@ def user_coupon_status(user_coupon: UserCoupon, now: datetime) -> str:
     return "available"
 
 
+def _is_id(value) -> bool:
+    """Whether ``value`` could be a row id at all (bigger ints overflow the driver)."""
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
 def _violates(error: IntegrityError, constraint: str, sqlite_columns: str) -> bool:
     """Whether ``error`` is the named unique constraint (PostgreSQL) or those columns (SQLite)."""
     diag = getattr(error.orig, "diag", None)
@@ -129,9 +135,12 @@ def reserve_coupon(session, user_id: int, user_coupon_id: int, subtotal: int, no
     ``CouponNotFound`` so ids cannot be probed), not used, ``expires_at > now``, the coupon
     not paused, and ``subtotal >= min_order_amount``; otherwise ``CouponNotUsable``.
     """
-    user_coupon = session.scalar(
-        select(UserCoupon).where(UserCoupon.id == user_coupon_id, UserCoupon.user_id == user_id)
-    )
+    user_coupon = None
+    if _is_id(user_coupon_id):
+        user_coupon = session.scalar(
+            select(UserCoupon).where(UserCoupon.id == user_coupon_id,
+                                     UserCoupon.user_id == user_id)
+        )
     if user_coupon is None:
         raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
     coupon = user_coupon.coupon
@@ -211,7 +220,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
     with transaction() as uow:
         session = uow.session
         now = utcnow()
-        coupon = session.get(Coupon, coupon_id)
+        coupon = session.get(Coupon, coupon_id) if _is_id(coupon_id) else None
         if coupon is None:
             raise CouponNotFound(f"There is no coupon #{coupon_id}.")
         if not is_claimable(coupon, now):
@@ -274,20 +283,6 @@ def my_coupons(user_id: int, now: datetime) -> list[OwnedCoupon]:
     return [OwnedCoupon(row, user_coupon_status(row, now)) for row in rows]
 
 
-def claimed_coupon_ids(user_id: int) -> set[int]:
-    """The ids of the coupons ``user_id`` has claimed (to label them on the list)."""
-    return set(db.session.scalars(
-        select(UserCoupon.coupon_id).where(UserCoupon.user_id == user_id)
-    ))
-
-
-def get_coupon(coupon_id: int) -> Coupon:
-    coupon = db.session.get(Coupon, coupon_id)
-    if coupon is None:
-        raise CouponNotFound(f"There is no coupon #{coupon_id}.")
-    return coupon
-
-
 # --- admin ------------------------------------------------------------------------------
 
 
@@ -302,7 +297,7 @@ def _moment(value, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidInput("Give a date and time with a UTC offset.", field=field)
-    return value
+    return value.astimezone(UTC)
 
 
 def validate_coupon_fields(*, name, discount_type, discount_value, max_discount=None,
@@ -361,6 +356,8 @@ def set_coupon_status(coupon_id: int, status) -> Coupon:
     """
     if status not in STATUSES:
         raise InvalidInput("The status is 'active' or 'paused'.", field="status")
+    if not _is_id(coupon_id):
+        raise CouponNotFound(f"There is no coupon #{coupon_id}.")
     with transaction() as uow:
         updated = uow.session.execute(
             update(Coupon).where(Coupon.id == coupon_id)

@@ -49,6 +49,7 @@ def test_reserve_returns_my_coupon_and_its_discount(ctx, make_user, make_coupon,
 @pytest.mark.parametrize("case, error, detail", [
     ("someone-elses", CouponNotFound, None),
     ("unknown", CouponNotFound, None),
+    ("huge-id", CouponNotFound, None),
     ("used", CouponNotUsable, "This coupon has already been used."),
     ("expired", CouponNotUsable, "{name} has expired."),
     ("paused", CouponNotUsable, "{name} is paused and cannot be used right now."),
@@ -64,7 +65,7 @@ def test_reserve_refuses_unusable_coupons(ctx, make_user, make_coupon, make_user
         owner, coupon, used=case == "used",
         expires_at=utcnow() - timedelta(seconds=1) if case == "expired" else None,
     )
-    user_coupon_id = claimed.id + 100 if case == "unknown" else claimed.id
+    user_coupon_id = {"unknown": claimed.id + 100, "huge-id": 10**20}.get(case, claimed.id)
     subtotal = 19_999 if case == "below-minimum" else 30_000
     before = coupon_snapshot()
 
