@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import transaction
 from app.extensions import db
+from app.orders.services import cancel_order, place_order
 from app.wallet import services as wallet_services
 from app.wallet.models import LedgerEntry, Wallet
 from app.wallet.services import change_balance
@@ -225,3 +226,19 @@ def test_openapi_describes_the_wallet(client):
     assert document["paths"]["/wallet"]["get"]["security"] == [{"bearerAuth": []}]
     new_charge = document["components"]["schemas"]["NewCharge"]["properties"]["amount"]
     assert (new_charge["minimum"], new_charge["maximum"]) == (1, 1_000_000)
+
+
+def test_payments_and_refunds_carry_their_order_id(app, client, make_user, make_product, bearer):
+    user = make_user(balance=10_000)
+    product = make_product(price=4_000, stock=5)
+    with app.app_context():
+        order, created = place_order(user.id, [(product.id, 2)])
+        cancel_order(user.id, order.id)
+    assert created
+
+    body = client.get("/api/v1/wallet", headers=bearer(user)).get_json()
+
+    assert body["balance"] == 10_000
+    assert [(e["kind"], e["amount"], e["balance_after"], e["order_id"]) for e in body["history"]] == [
+        ("refund", 8_000, 10_000, order.id), ("payment", -8_000, 2_000, order.id),
+        ("charge", 10_000, 10_000, None)]
