@@ -42,7 +42,7 @@ def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     return db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
-                       error_out=False, count=True)
+                       error_out=False)
 
 
 def get_product(product_id: int) -> Product:
