@@ -6,13 +6,12 @@ import time
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from app.errors import DomainError
 
 
-@click.group("exports", help="Export events for the data platform (the outbox).")
-def exports_group():
-    pass
+exports_group = AppGroup("exports", help="Export events for the data platform (the outbox).")
 
 
 @exports_group.command("relay")

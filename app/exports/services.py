@@ -184,7 +184,7 @@ def export_summary() -> dict:
     counts = dict.fromkeys(STATUSES, 0)
     counts.update(db.session.execute(
         select(ExportEvent.status, func.count()).group_by(ExportEvent.status)
-    ).tuples().all())
+    ).all())
     failed = db.session.scalars(
         select(ExportEvent).where(ExportEvent.status == "failed")
         .order_by(ExportEvent.id.desc()).limit(FAILED_SHOWN)
