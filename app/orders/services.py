@@ -252,6 +252,20 @@ def orders_page(user_id: int, page: int = 1, per_page: int = 20):
     return db.paginate(query, page=page, per_page=per_page, max_per_page=100, error_out=False)
 
 
+def order_ledger(order: Order) -> list[LedgerEntry]:
+    """The points movements of an order: its payment, and its refund once cancelled."""
+    return list(db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.order_id == order.id).order_by(LedgerEntry.id)
+    ))
+
+
+def coupon_name(order: Order) -> str | None:
+    if order.user_coupon_id is None:
+        return None
+    return db.session.scalar(select(Coupon.name).join(UserCoupon)
+                             .where(UserCoupon.id == order.user_coupon_id))
+
+
 def balance_after(order: Order) -> int:
     """The wallet balance this order's last points movement left (payment, or its refund)."""
     return db.session.scalar(

@@ -1,15 +1,99 @@
-"""Work in progress: replaced by the orders capability."""
+"""Checkout, my orders, order detail and cancellation."""
 
-from flask import Blueprint
+from uuid import uuid4
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.cart.services import cart_for
+from app.errors import DomainError, show_on_form
+from app.orders import services
+from app.orders.forms import CheckoutForm
+from app.wallet.services import get_balance
 
 bp = Blueprint("orders", __name__)
 
 
+def _render_checkout(form: CheckoutForm, selected_coupon: int | None, status: int = 200):
+    """The checkout summary for the cart as it is now, with ``selected_coupon`` applied
+    when it is one of the shopper's coupons and fits this subtotal."""
+    cart = cart_for(current_user.id)
+    choices = services.coupon_choices(current_user.id, cart.subtotal)
+    chosen = next((c for c in choices if c.id == selected_coupon and c.problem is None), None)
+    if selected_coupon is not None and chosen is None and not form.coupon_id.errors:
+        form.coupon_id.errors = ["That coupon cannot be used on this order."]
+    discount = chosen.discount if chosen else 0
+    total = cart.subtotal - discount
+    balance = get_balance(current_user.id)
+    form.coupon_id.data = chosen.id if chosen else None
+    return render_template(
+        "orders/checkout.html", form=form, cart=cart, choices=choices, chosen=chosen,
+        discount=discount, total=total, balance=balance, balance_after=balance - total,
+    ), status
+
+
+@bp.get("/checkout")
+@login_required
+def checkout():
+    form = CheckoutForm(idempotency_key=uuid4().hex)
+    return _render_checkout(form, request.args.get("coupon", type=int))
+
+
+@bp.post("/checkout")
+@login_required
+def pay():
+    """Pay for the cart with points. A replayed page (same hidden key) lands on the order
+    the first submission made instead of paying twice."""
+    form = CheckoutForm()
+    if form.validate_on_submit():
+        try:
+            order, created = services.place_order(
+                current_user.id, cart_for(current_user.id).items, form.coupon_id.data,
+                form.idempotency_key.data, from_cart=True)
+        except DomainError as error:
+            show_on_form(form, error)
+        else:
+            if created:
+                flash(f"Thank you! Order #{order.id} is paid: {order.total:,} won in points.",
+                      "success")
+            else:
+                flash(f"Order #{order.id} was already placed from this page; "
+                      "you were not charged twice.", "info")
+            return redirect(url_for("orders.order_detail", order_id=order.id))
+    if form.idempotency_key.errors or not form.idempotency_key.data:
+        form.idempotency_key.errors = []
+        form.idempotency_key.data = uuid4().hex
+    selected = form.coupon_id.data if not form.coupon_id.errors else None
+    return _render_checkout(form, selected, 422)
+
+
 @bp.get("/orders")
+@login_required
 def order_list():
-    return "orders"
+    orders = services.orders_page(current_user.id, request.args.get("page", 1, type=int))
+    return render_template("orders/order_list.html", orders=orders)
 
 
 @bp.get("/orders/<int:order_id>")
+@login_required
 def order_detail(order_id):
-    return "order"
+    order = services.get_order(current_user.id, order_id)
+    return render_template("orders/order_detail.html", order=order,
+                           ledger=services.order_ledger(order),
+                           coupon_name=services.coupon_name(order))
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@login_required
+def cancel(order_id):
+    """Cancel a paid order; someone else's order is the shop's 404 page."""
+    try:
+        order = services.cancel_order(current_user.id, order_id)
+    except services.OrderNotFound:
+        raise
+    except DomainError as error:
+        flash(error.detail, "danger")
+    else:
+        flash(f"Order #{order.id} is cancelled; {order.total:,} won are back in your points.",
+              "success")
+    return redirect(url_for("orders.order_detail", order_id=order_id))
