@@ -1,0 +1,157 @@
+"""Product CSV export and the all-or-nothing stock-receipts import."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from sqlalchemy import select
+
+from app.catalog import inventory
+from app.catalog.models import StockMovement
+from app.errors import InvalidInput
+from app.extensions import db
+
+
+def test_export_lists_every_product_with_a_header(ctx, make_product):
+    tea = make_product(name="Green tea", price=8_000, stock=4, description='Say "hi", ok')
+    hidden = make_product(name="=HYPERLINK(\"http://evil\")", price=1, stock=0, is_active=False)
+    rows = list(csv.reader(io.StringIO(inventory.export_products_csv())))
+    assert rows[0] == ["id", "name", "price", "stock", "is_active", "description", "created_at"]
+    assert [r[:6] for r in rows[1:]] == [
+        [str(tea.id), "Green tea", "8000", "4", "yes", 'Say "hi", ok'],
+        # A cell a spreadsheet would run as a formula is neutralised.
+        [str(hidden.id), "'=HYPERLINK(\"http://evil\")", "1", "0", "no", ""],
+    ]
+
+
+def _receipt_rows() -> list[tuple]:
+    return db.session.execute(
+        select(StockMovement.product_id, StockMovement.delta, StockMovement.reason)
+        .where(StockMovement.kind == "receipt").order_by(StockMovement.id)).all()
+
+
+def test_a_good_file_is_previewed_then_imported(ctx, make_product, admin_user, stock_state):
+    a = make_product(name="Alpha", stock=1)
+    b = make_product(name="Beta", stock=0)
+    text = ("product_id,name,quantity,reason\r\n"
+            f"{b.id},,5,delivery 1\r\n"
+            ",Alpha,10,\"delivery 2, pallet 3\"\r\n"
+            "\r\n"
+            f"{a.id},,2,delivery 3\r\n")
+    before = stock_state()
+    preview = inventory.preview_receipts(text)
+    assert preview.ok and preview.file_errors == []
+    assert [(r.line, r.product_id, r.stock_before, r.quantity, r.stock_after)
+            for r in preview.rows] == [
+        (2, b.id, 0, 5, 5), (3, a.id, 1, 10, 11), (5, a.id, 11, 2, 13)]
+    assert stock_state() == before  # a preview changes nothing
+
+    result = inventory.import_receipts(text, admin_user.id)
+    assert result.total_units == 17
+    state = stock_state()
+    assert state["stock"] == {a.id: 13, b.id: 5}
+    assert state["movements"] == before["movements"] + 3
+    # Applied in ascending product id order (the lock order), each row its own movement.
+    assert _receipt_rows() == [
+        (a.id, 10, "delivery 2, pallet 3 (CSV line 3)"), (a.id, 2, "delivery 3 (CSV line 5)"),
+        (b.id, 5, "delivery 1 (CSV line 2)")]
+    actors = db.session.scalars(select(StockMovement.actor_id)
+                                .where(StockMovement.kind == "receipt")).all()
+    assert actors == [admin_user.id] * 3
+
+
+def test_one_bad_row_imports_nothing_and_reports_the_row(ctx, make_product, admin_user,
+                                                         stock_state):
+    a = make_product(name="Alpha", stock=1)
+    b = make_product(name="Beta", stock=2)
+    text = (f"product_id,quantity,reason\n{a.id},5,delivery\n{b.id},-3,delivery\n"
+            f"{a.id},1,delivery\n")
+    before = stock_state()
+    with pytest.raises(inventory.ReceiptImportRejected) as rejected:
+        inventory.import_receipts(text, admin_user.id)
+    assert stock_state() == before
+    preview = rejected.value.preview
+    assert [(row.line, row.errors) for row in preview.bad_rows] == [
+        (3, ["quantity '-3' is not a whole number from 1 to 1,000,000"])]
+    assert "line 3" in rejected.value.detail and "Nothing was imported" in rejected.value.detail
+
+
+@pytest.mark.parametrize("row, error", [
+    ("{id},0,delivery", "quantity '0' is not a whole number from 1 to 1,000,000"),
+    ("{id},1.5,delivery", "quantity '1.5' is not a whole number from 1 to 1,000,000"),
+    ("{id},1000001,delivery", "quantity '1000001' is not a whole number from 1 to 1,000,000"),
+    ("{id},,delivery", "quantity '' is not a whole number from 1 to 1,000,000"),
+    ("{id},٣,delivery", "quantity '٣' is not a whole number from 1 to 1,000,000"),
+    ("{id},3,", "no reason"),
+    ("{id},3," + "x" * 201, "the reason is longer than 200 characters"),
+    ("99999,3,delivery", "there is no product #99999"),
+    ("abc,3,delivery", "product_id 'abc' is not a product number"),
+    ("-1,3,delivery", "product_id '-1' is not a product number"),
+    ("9999999999,3,delivery", "product_id '9999999999' is not a product number"),
+    (",3,delivery", "no product_id or name"),
+])
+def test_each_kind_of_bad_row_is_named(ctx, make_product, admin_user, stock_state, row, error):
+    product = make_product(stock=1)
+    text = f"product_id,quantity,reason\n{product.id},1,fine\n" + row.format(id=product.id)
+    preview = inventory.preview_receipts(text)
+    assert not preview.ok
+    assert [(r.line, r.errors) for r in preview.rows] == [(2, []), (3, [error])]
+    before = stock_state()
+    with pytest.raises(inventory.ReceiptImportRejected):
+        inventory.import_receipts(text, admin_user.id)
+    assert stock_state() == before
+
+
+def test_names_must_match_exactly_one_product(ctx, make_product):
+    make_product(name="Twin")
+    make_product(name="Twin")
+    unique = make_product(name="Solo", stock=4)
+    preview = inventory.preview_receipts(
+        "name,quantity,reason\nTwin,1,x\nSolo,2,x\nNobody,1,x\n")
+    assert [(r.line, r.product_id, r.errors) for r in preview.rows] == [
+        (2, None, ["2 products are named 'Twin'; use product_id"]),
+        (3, unique.id, []),
+        (4, None, ["there is no product named 'Nobody'"]),
+    ]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("", "The file is empty."),
+    ("product_id,quantity\n1,2\n", "The first line must name the columns"),
+    ("sku,quantity,reason\n1,2,x\n", "The first line must name the columns"),
+    ("product_id,quantity,reason\n\n\n", "The file has no rows to import."),
+])
+def test_file_level_problems(ctx, admin_user, stock_state, text, error):
+    preview = inventory.preview_receipts(text)
+    assert not preview.ok
+    assert preview.file_errors[0].startswith(error)
+    before = stock_state()
+    with pytest.raises(inventory.ReceiptImportRejected):
+        inventory.import_receipts(text, admin_user.id)
+    assert stock_state() == before
+
+
+def test_too_many_rows(ctx, make_product):
+    product = make_product()
+    text = "product_id,quantity,reason\n" + f"{product.id},1,x\n" * 5001
+    assert inventory.preview_receipts(text).file_errors == [
+        "A file has at most 5,000 rows; split it."]
+
+
+def test_decoding_accepts_utf8_with_a_bom_and_refuses_the_rest():
+    assert inventory.decode_csv("\ufeffname,quantity,reason\n녹차,1,입고\n".encode()) == (
+        "name,quantity,reason\n녹차,1,입고\n")
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        inventory.decode_csv("name\n녹차".encode("euc-kr"))
+    with pytest.raises(InvalidInput, match="larger than"):
+        inventory.decode_csv(b"x" * 1_000_001)
+
+
+def test_header_names_ignore_case_spaces_and_extra_columns(ctx, make_product, admin_user):
+    product = make_product(name="녹차", stock=0)
+    text = " Name , QUANTITY ,Reason,note\n녹차,3,입고,ignored\n"
+    inventory.import_receipts(text, admin_user.id)
+    assert db.session.scalar(select(StockMovement.delta).where(
+        StockMovement.product_id == product.id, StockMovement.kind == "receipt")) == 3
