@@ -79,8 +79,8 @@ def normalize_items(items) -> list[tuple[int, int]]:
         if merged[product_id] > MAX_QUANTITY:
             raise InvalidInput(f"At most {MAX_QUANTITY:,} of one product per order.",
                                field="quantity")
-    if len(merged) > MAX_LINES:
-        raise InvalidInput(f"An order has at most {MAX_LINES} different products.")
+        if len(merged) > MAX_LINES:
+            raise InvalidInput(f"An order has at most {MAX_LINES} different products.")
     return sorted(merged.items())
 
 
@@ -266,11 +266,12 @@ def coupon_name(order: Order) -> str | None:
                              .where(UserCoupon.id == order.user_coupon_id))
 
 
-def balance_after(order: Order) -> int:
-    """The wallet balance this order's last points movement left (payment, or its refund)."""
+def balance_after(order: Order, kind: str) -> int | None:
+    """The wallet balance the order's ``payment`` (or ``refund``) left: the same answer
+    however often a replayed request asks, unlike the balance now."""
     return db.session.scalar(
-        select(LedgerEntry.balance_after).where(LedgerEntry.order_id == order.id)
-        .order_by(LedgerEntry.id.desc()).limit(1)
+        select(LedgerEntry.balance_after)
+        .where(LedgerEntry.order_id == order.id, LedgerEntry.kind == kind)
     )
 
 
