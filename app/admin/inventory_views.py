@@ -126,13 +126,9 @@ def stock_import():
         else:
             preview = inventory.preview_receipts(text)
             confirm.csv_text.data = text
-    status = 200
-    if form.errors or (preview is not None and not preview.ok):
-        status = 422
-    elif request.method == "POST" and preview is None:
-        status = 422
+    refused = bool(form.errors) or (preview is not None and not preview.ok)
     return render_template("admin/stock_import.html", form=form, preview=preview,
-                           confirm=confirm), status
+                           confirm=confirm), 422 if refused else 200
 
 
 @bp.post("/stock-import/apply")

@@ -1,0 +1,149 @@
+"""POST /api/v1/admin/products and PATCH /api/v1/admin/products/{id} per api-v1.md."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.catalog.models import StockMovement
+from app.extensions import db
+
+
+@pytest.fixture
+def admin_headers(admin_user, bearer):
+    return bearer(admin_user)
+
+
+def test_create_product(client, admin_headers, admin_user, app, stock_state):
+    response = client.post("/api/v1/admin/products", headers=admin_headers, json={
+        "name": "Jasmine tea", "price": 7_000, "stock": 25, "description": "Floral."})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body == {"id": body["id"], "name": "Jasmine tea", "price": 7_000, "stock": 25,
+                    "description": "Floral.", "is_active": True}
+    with app.app_context():
+        assert db.session.execute(select(StockMovement.delta, StockMovement.kind,
+                                         StockMovement.actor_id)).all() == [
+            (25, "initial", admin_user.id)]
+    # The shop sees it at once.
+    assert client.get(f"/api/v1/products/{body['id']}").get_json()["stock"] == 25
+
+
+def test_description_is_optional(client, admin_headers):
+    response = client.post("/api/v1/admin/products", headers=admin_headers,
+                           json={"name": "Plain", "price": 0, "stock": 0})
+    assert response.status_code == 201
+    assert response.get_json()["description"] == ""
+
+
+@pytest.mark.parametrize("body", [
+    {"price": 100, "stock": 1},
+    {"name": "Tea", "stock": 1},
+    {"name": "Tea", "price": 100},
+    {"name": "", "price": 100, "stock": 1},
+    {"name": "Tea", "price": "100", "stock": 1},
+    {"name": "Tea", "price": 100.0, "stock": 1},
+    {"name": "Tea", "price": True, "stock": 1},
+    {"name": "Tea", "price": -1, "stock": 1},
+    {"name": "Tea", "price": 100, "stock": -1},
+    {"name": "Tea", "price": 100, "stock": 1.5},
+    {"name": "Tea", "price": 100, "stock": None},
+    {"name": "Tea", "price": 100, "stock": 1, "description": 7},
+    {"name": "Tea", "price": 100, "stock": 1, "is_active": False},
+    {"name": "Tea", "price": 100, "stock": 1, "stock_delta": 5},
+    {"name": ["Tea"], "price": 100, "stock": 1},
+])
+def test_create_refuses_bad_bodies(client, admin_headers, problem_of, stock_state, body):
+    before = stock_state()
+    problem_of(client.post("/api/v1/admin/products", headers=admin_headers, json=body),
+               422, "invalid_input")
+    assert stock_state() == before
+
+
+@pytest.mark.parametrize("data", ["{not json", "[1, 2]", ""])
+def test_malformed_bodies(client, admin_headers, problem_of, data):
+    response = client.post("/api/v1/admin/products", headers=admin_headers, data=data,
+                           content_type="application/json")
+    problem_of(response, 400, "malformed_request")
+
+
+def test_patch_name_price_and_stock_together(client, admin_headers, admin_user, make_product,
+                                             app):
+    product = make_product(name="Old", price=1_000, stock=5, description="keep")
+    response = client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
+                            json={"name": "New", "price": 1_500, "stock_delta": 10,
+                                  "reason": "delivery 12"})
+    assert response.status_code == 200
+    assert response.get_json() == {"id": product.id, "name": "New", "price": 1_500,
+                                   "stock": 15, "description": "keep", "is_active": True}
+    response = client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
+                            json={"stock_delta": -15, "reason": "recount"})
+    assert response.get_json()["stock"] == 0
+    response = client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
+                            json={"price": 900})
+    assert response.get_json()["price"] == 900
+    with app.app_context():
+        assert db.session.execute(
+            select(StockMovement.delta, StockMovement.kind, StockMovement.reason,
+                   StockMovement.actor_id).order_by(StockMovement.id)).all() == [
+            (5, "initial", "test fixture", None),
+            (10, "receipt", "delivery 12", admin_user.id),
+            (-15, "correction", "recount", admin_user.id),
+        ]
+
+
+def test_patch_below_zero_is_409_and_changes_nothing(client, admin_headers, make_product,
+                                                     problem_of, stock_state):
+    product = make_product(name="Old", price=1_000, stock=5)
+    before = stock_state()
+    body = problem_of(client.patch(f"/api/v1/admin/products/{product.id}",
+                                   headers=admin_headers,
+                                   json={"name": "New", "stock_delta": -6, "reason": "x"}),
+                      409, "out_of_stock")
+    assert "Only 5" in body["detail"]
+    assert stock_state() == before
+    assert client.get(f"/api/v1/products/{product.id}").get_json()["name"] == "Old"
+
+
+@pytest.mark.parametrize("body", [
+    {},
+    {"stock_delta": 5},
+    {"reason": "why"},
+    {"stock_delta": 0, "reason": "zero"},
+    {"stock_delta": 1.0, "reason": "float"},
+    {"stock_delta": "1", "reason": "text"},
+    {"stock_delta": True, "reason": "bool"},
+    {"stock_delta": 2_000_000, "reason": "huge"},
+    {"stock_delta": 1, "reason": ""},
+    {"stock_delta": 1, "reason": "x" * 201},
+    {"stock": 9},
+    {"price": -1},
+    {"price": "cheap"},
+    {"name": ""},
+    {"description": "not patchable by the contract"},
+])
+def test_patch_refuses_bad_bodies(client, admin_headers, make_product, problem_of, stock_state,
+                                  body):
+    product = make_product(stock=5)
+    before = stock_state()
+    problem_of(client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
+                            json=body), 422, "invalid_input")
+    assert stock_state() == before
+
+
+def test_patch_unknown_product(client, admin_headers, problem_of):
+    problem_of(client.patch("/api/v1/admin/products/999", headers=admin_headers,
+                            json={"price": 5}), 404, "product_not_found")
+
+
+def test_openapi_documents_the_admin_product_calls(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    create = document["paths"]["/admin/products"]["post"]
+    patch = document["paths"]["/admin/products/{product_id}"]["patch"]
+    assert create["security"] == patch["security"] == [{"bearerAuth": []}]
+    assert set(create["responses"]) == {"201", "400", "401", "403", "422"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "422"}
+    schemas = document["components"]["schemas"]
+    assert schemas["NewProduct"]["required"] == ["name", "price", "stock"]
+    assert set(schemas["ProductPatch"]["properties"]) == {"name", "price", "stock_delta",
+                                                           "reason"}

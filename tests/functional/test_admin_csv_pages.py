@@ -1,0 +1,106 @@
+"""CSV pages: product export download, receipts upload → preview → all-or-nothing apply."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+
+from tests.helpers import csrf_token
+
+
+def _upload(client, text: str | bytes, filename: str = "receipts.csv"):
+    data = text.encode() if isinstance(text, str) else text
+    return client.post("/admin/stock-import", data={
+        "csrf_token": csrf_token(client, "/admin/stock-import"),
+        "file": (io.BytesIO(data), filename),
+    }, content_type="multipart/form-data")
+
+
+def _hidden_csv(page: str) -> str:
+    match = re.search(r'id="csv_text" name="csv_text" type="hidden" value="([^"]*)"', page)
+    assert match, "no confirm form"
+    return html.unescape(match.group(1))
+
+
+def test_export_downloads_every_product(admin_client, make_product):
+    make_product(name="Green tea", price=8000, stock=4)
+    make_product(name="Hidden", price=1, stock=0, is_active=False)
+    response = admin_client.get("/admin/products.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"].startswith('attachment; filename="products-')
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["name"], r["price"], r["stock"], r["is_active"]) for r in rows] == [
+        ("Green tea", "8000", "4", "yes"), ("Hidden", "1", "0", "no")]
+
+
+def test_upload_previews_then_apply_imports_every_row(admin_client, make_product, stock_state):
+    a = make_product(name="Alpha", stock=1)
+    b = make_product(name="Beta", stock=2)
+    text = f"product_id,quantity,reason\n{a.id},5,delivery 1\n{b.id},7,delivery 1\n"
+    before = stock_state()
+    preview = _upload(admin_client, text)
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert 'data-testid="preview"' in page and "2 rows, 12 units in all." in page
+    assert stock_state() == before  # the preview changed nothing
+
+    response = admin_client.post("/admin/stock-import/apply", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
+        "csv_text": _hidden_csv(page)})
+    assert response.status_code == 302
+    after = stock_state()
+    assert after["stock"] == {a.id: 6, b.id: 9}
+    assert after["movements"] == before["movements"] + 2
+    assert "Imported 2 rows: 12 units received." in admin_client.get(
+        response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_file_with_one_bad_row_offers_no_import_and_names_the_row(admin_client, make_product,
+                                                                    stock_state):
+    a = make_product(name="Alpha", stock=1)
+    before = stock_state()
+    response = _upload(admin_client, f"product_id,quantity,reason\n{a.id},5,ok\n"
+                                     f"{a.id},five,ok\n")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'data-testid="confirm-form"' not in page
+    bad = page.split('data-line="3"', 1)[1].split("</tr>", 1)[0]
+    assert "quantity &#39;five&#39; is not a whole number" in bad
+    assert "1 of 2 rows have problems" in page
+    assert stock_state() == before
+
+
+def test_apply_checks_the_file_again_and_imports_nothing_when_a_row_is_bad(admin_client,
+                                                                          make_product,
+                                                                          stock_state):
+    """A forged or outdated confirm form gets the same all-or-nothing rule."""
+    a = make_product(name="Alpha", stock=1)
+    before = stock_state()
+    response = admin_client.post("/admin/stock-import/apply", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
+        "csv_text": f"product_id,quantity,reason\n{a.id},5,ok\n424242,1,ok\n"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Nothing was imported. line 3: there is no product #424242" in page
+    assert stock_state() == before
+
+
+def test_file_problems(admin_client, stock_state):
+    before = stock_state()
+    response = _upload(admin_client, "naam,aantal\n1,2\n")
+    assert response.status_code == 422
+    assert "The first line must name the columns" in response.get_data(as_text=True)
+    response = _upload(admin_client, "name,quantity,reason\n녹차,1,x\n".encode("euc-kr"))
+    assert response.status_code == 422
+    assert "not UTF-8" in response.get_data(as_text=True)
+    response = admin_client.post("/admin/stock-import", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import")})
+    assert response.status_code == 422
+    assert "Choose a CSV file." in response.get_data(as_text=True)
+    response = admin_client.post("/admin/stock-import/apply", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import")})
+    assert response.status_code == 302
+    assert stock_state() == before
