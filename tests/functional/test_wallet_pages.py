@@ -15,7 +15,7 @@ from tests.helpers import csrf_token, field_errors, post_form
 def ledger_amounts(html: str) -> list[str]:
     """The Amount column of the history table, top to bottom."""
     table = html.split('data-testid="ledger"', 1)[1].split("</table>", 1)[0]
-    return re.findall(r'<td class="num text-(?:success|danger)">([^<]+)</td>', table)
+    return re.findall(r'<td class="num text-nowrap text-(?:success|danger)">([^<]+)</td>', table)
 
 
 def wallet_state(app, user_id: int):
@@ -137,5 +137,7 @@ def test_unknown_pages_get_the_shops_404_page(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     html = response.get_data(as_text=True)
-    assert "Back to the shop" in html
-    assert "The link may be old" in html
+    assert "<title>Page not found · Storefront</title>" in html
+    assert "We couldn’t find that page" in html
+    assert "requested URL" not in html
+    assert 'href="/products">Browse products</a>' in html

@@ -1,0 +1,146 @@
+"""A shopper's first minutes, in Chromium: sign up, top up, see the points; a refused top-up."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.extensions import db
+from app.wallet.models import LedgerEntry, Wallet
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+
+def wallet_rows(app, email: str):
+    """(balance, [(kind, amount, balance_after)]) straight from the database."""
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == email))
+        balance = db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
+        ledger = db.session.execute(
+            select(LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.balance_after)
+            .where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)).all()
+        db.session.remove()
+        return balance, [tuple(row) for row in ledger]
+
+
+def log_in(page: Page, base_url: str, email: str, password: str = PASSWORD):
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_contain_text("Welcome back")
+
+
+def test_sign_up_then_top_up_and_see_the_new_balance(page: Page, base_url, app):
+    page.goto(f"{base_url}/")
+    page.get_by_role("link", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
+
+    page.get_by_label("Name").fill("Kim Minji")
+    page.get_by_label("Email").fill("minji@example.com")
+    page.get_by_label("Password", exact=True).fill("long-enough-pw")
+    page.get_by_label("Repeat password").fill("long-enough-pw")
+    page.get_by_role("button", name="Create account").click()
+
+    expect(page).to_have_url(f"{base_url}/wallet")
+    expect(page.get_by_role("alert")).to_contain_text("Welcome, Kim Minji!")
+    expect(page.get_by_test_id("balance")).to_have_text("₩0")
+    expect(page.get_by_test_id("ledger-empty")).to_contain_text("No activity yet.")
+
+    page.get_by_label("Amount (won)").fill("5000")
+    page.get_by_role("button", name="Top up", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Added ₩5,000. Your balance is now ₩5,000.")
+    expect(page.get_by_test_id("balance")).to_have_text("₩5,000")
+    expect(page.get_by_test_id("nav-balance")).to_have_text("Points: ₩5,000")
+    rows = page.get_by_test_id("ledger").locator("tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator("td")).to_have_text(
+        [re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d KST"), "Top-up", "+₩5,000", "₩5,000"],
+        use_inner_text=True)
+    assert wallet_rows(app, "minji@example.com") == (5_000, [("charge", 5_000, 5_000)])
+
+
+def test_a_negative_top_up_is_refused_next_to_the_field(page: Page, base_url, app, make_user):
+    user = make_user(balance=10_000)
+    log_in(page, base_url, user.email)
+    page.goto(f"{base_url}/wallet")
+
+    amount = page.get_by_label("Amount (won)")
+    amount.fill("-5000")
+    page.get_by_role("button", name="Top up", exact=True).click()
+
+    expect(page.get_by_test_id("amount-error")).to_have_text(
+        "Enter a whole number of won from 1 to 1,000,000.")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    expect(amount).to_have_value("-5000")
+    expect(page.get_by_test_id("balance")).to_have_text("₩10,000")
+    expect(page.get_by_test_id("nav-balance")).to_have_text("Points: ₩10,000")
+    expect(page.get_by_test_id("ledger").locator("tbody tr")).to_have_count(1)
+    assert wallet_rows(app, user.email) == (10_000, [("charge", 10_000, 10_000)])
+
+    # Fixing the amount in place works on the same page.
+    amount.fill("2,500")
+    page.get_by_role("button", name="Top up", exact=True).click()
+    expect(page.get_by_test_id("balance")).to_have_text("₩12,500")
+    expect(page.get_by_test_id("amount-error")).to_have_count(0)
+    assert wallet_rows(app, user.email)[0] == 12_500
+
+
+def test_a_wrong_password_is_shown_and_the_shopper_stays_out(page: Page, base_url, make_user):
+    user = make_user()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.locator(".invalid-feedback")).to_have_text("Wrong email or password")
+    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.get_by_test_id("nav-balance")).to_have_count(0)
+
+
+def test_log_out_from_the_navigation(page: Page, base_url, make_user):
+    user = make_user(name="Kim Minji")
+    log_in(page, base_url, user.email)
+    page.get_by_role("button", name="Log out (Kim Minji)").click()
+    expect(page.get_by_role("alert")).to_contain_text("You are logged out.")
+    page.goto(f"{base_url}/wallet")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+
+
+def test_on_a_phone_the_nav_collapses_and_the_wallet_form_works(page: Page, base_url, app,
+                                                               make_user):
+    page.set_viewport_size({"width": 375, "height": 740})
+    user = make_user(balance=1_000)
+    log_in(page, base_url, user.email)
+    page.goto(f"{base_url}/wallet")
+
+    toggler = page.get_by_role("button", name="Menu")
+    expect(toggler).to_be_visible()
+    expect(page.get_by_test_id("nav-balance")).to_be_hidden()
+    toggler.click()
+    expect(page.get_by_test_id("nav-balance")).to_be_visible()
+    expect(page.get_by_test_id("nav-balance")).to_have_text("Points: ₩1,000")
+
+    # Nothing is wider than the screen, and the form fits on it.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    amount = page.get_by_label("Amount (won)")
+    box = amount.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375
+
+    amount.fill("3000")
+    page.get_by_role("button", name="Top up", exact=True).click()
+    expect(page.get_by_test_id("balance")).to_have_text("₩4,000")
+    # The history fits too: the time moves under the kind instead of needing its own column.
+    newest = page.get_by_test_id("ledger").locator("tbody tr").first
+    expect(newest.locator("td:visible")).to_have_text(
+        [re.compile(r"^Top-up\s+\d{4}-\d\d-\d\d \d\d:\d\d KST$"), "+₩3,000", "₩4,000"],
+        use_inner_text=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    table = page.get_by_test_id("ledger").bounding_box()
+    assert table is not None and table["x"] + table["width"] <= 375
+    assert wallet_rows(app, user.email)[0] == 4_000
