@@ -1,0 +1,157 @@
+"""Export outbox with real Redis and RQ workers (skipped without REDIS_URL).
+
+The receiver is a real HTTP server on 127.0.0.1 that verifies each body's HMAC signature.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rq import Queue, SimpleWorker
+from sqlalchemy import select
+
+from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
+from app.exports.models import ExportEvent
+from app.extensions import db
+from app.orders.models import Order
+from tests.fixtures.exports import RECEIVER_SECRET, REDIS_URL
+from tests.integration.test_exports import ORDER_KEYS
+
+pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set REDIS_URL")
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+QUEUE = "storefront-test-exports"
+CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+
+
+def events(app) -> list[ExportEvent]:
+    with app.app_context():
+        db.session.expire_all()
+        return list(db.session.scalars(select(ExportEvent).order_by(ExportEvent.id)))
+
+
+def queued(connection) -> int:
+    return Queue(QUEUE, connection=connection).count
+
+
+def work_in_process(app, connection) -> None:
+    """Drain the queue with an in-process worker (retries with interval 0 come straight back)."""
+    with app.app_context():
+        SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
+            burst=True)
+
+
+def worker_env(app, receiver) -> dict:
+    return {**os.environ,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": REDIS_URL, "RQ_QUEUE_NAME": QUEUE,
+            "DATA_PLATFORM_URL": receiver.url, "DATA_PLATFORM_SECRET": RECEIVER_SECRET}
+
+
+def run_worker(args: list[str], env: dict) -> None:
+    worker = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert worker.returncode == 0, worker.stderr[-3000:]
+
+
+def assert_delivered_exactly_once(app, receiver, order_ids, shopper) -> None:
+    delivered = events(app)
+    assert [e.status for e in delivered] == ["delivered"] * len(order_ids)
+    by_key = receiver.events_by_key()
+    assert len(receiver.accepted()) == len(order_ids) == len(by_key)
+    assert all(r["signature_ok"] for r in receiver.requests)
+    assert sorted(by_key) == sorted(str(e.id) for e in delivered)
+    assert sorted(body["order_id"] for body in by_key.values()) == sorted(order_ids)
+    with app.app_context():
+        orders = {o.id: o for o in db.session.scalars(select(Order))}
+    for body in by_key.values():
+        assert set(body) == ORDER_KEYS
+        order = orders[body["order_id"]]
+        assert (body["total"], body["user_id"], body["status"]) == (
+            order.total, shopper.id, "paid")
+        assert [(line["product_id"], line["quantity"]) for line in body["lines"]] == [
+            (line.product_id, line.quantity) for line in order.lines]
+
+
+def test_50_orders_delivered_once_each_by_the_worker_command(app, rq_redis, receiver,
+                                                             shopper, make_product, buy):
+    """``flask exports worker --burst``: a real RQ worker process that loaded the app once."""
+    products = [make_product(price=1_000 + n, stock=100) for n in range(5)]
+    order_ids = [buy(shopper, {products[n % 5]: 1 + n % 3}) for n in range(50)]
+    assert queued(rq_redis) == 50
+    assert receiver.requests == []  # nothing is sent inside the checkout
+    assert {e.status for e in events(app)} == {"pending"}
+
+    run_worker([str(BIN / "flask"), "--app", "wsgi", "exports", "worker", "--burst"],
+               worker_env(app, receiver))
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+    assert queued(rq_redis) == 0
+
+
+def test_bare_rq_worker_builds_the_app_through_the_factory(app, rq_redis, receiver, shopper,
+                                                           make_product, buy):
+    """``rq worker --burst``: the job imports nothing but its module and creates the app."""
+    product = make_product(stock=100)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(3)]
+    run_worker([str(BIN / "rq"), "worker", "--burst", "--url", REDIS_URL, "--path", str(ROOT),
+                QUEUE], worker_env(app, receiver))
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+
+
+def test_redis_unreachable_orders_succeed_and_the_relay_delivers_later(
+        app, runner, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
+    product = make_product(stock=100)
+    monkeypatch.setitem(app.config, "REDIS_URL", CLOSED_PORT_URL)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(20)]
+
+    assert len(order_ids) == 20
+    assert [e.status for e in events(app)] == ["pending"] * 20
+    assert receiver.requests == []
+    # Still down: the relay hands nothing over and says so.
+    result = runner.invoke(args=["exports", "relay", "--once", "--older-than", "0"])
+    assert result.exit_code == 1 and "0 enqueued, 20 not enqueued" in result.output
+
+    monkeypatch.setitem(app.config, "REDIS_URL", REDIS_URL)
+    result = runner.invoke(args=["exports", "relay", "--once", "--older-than", "0"])
+    assert result.exit_code == 0 and "20 enqueued, 0 not enqueued" in result.output
+    assert queued(rq_redis) == 20
+    work_in_process(app, rq_redis)
+
+    assert [e.status for e in events(app)] == ["delivered"] * 20
+    assert sorted(b["order_id"] for b in receiver.events_by_key().values()) == order_ids
+    assert len(receiver.requests) == 20
+
+
+def test_500_twice_then_delivered_on_the_third_rq_attempt(app, rq_redis, receiver, shopper,
+                                                          make_product, buy):
+    receiver.fail_next(2)
+    buy(shopper, {make_product(): 1})
+    work_in_process(app, rq_redis)
+
+    [event] = events(app)
+    assert (event.status, event.attempts) == ("delivered", 2)
+    assert event.last_error == "HTTP 500 Internal Server Error"
+    assert [r["status"] for r in receiver.requests] == [500, 500, 200]
+    assert list(receiver.events_by_key()) == [str(event.id)]
+
+
+def test_always_failing_ends_failed_and_shows_in_the_admin_api(
+        app, client, rq_redis, receiver, shopper, make_user, make_product, buy, api_token):
+    receiver.fail_always(500)
+    order_id = buy(shopper, {make_product(): 1})
+    work_in_process(app, rq_redis)
+
+    [event] = events(app)
+    assert (event.status, event.attempts) == ("failed", DEFAULT_MAX_ATTEMPTS)
+    assert len(receiver.requests) == DEFAULT_MAX_ATTEMPTS
+    assert queued(rq_redis) == 0
+    response = client.get("/api/v1/admin/exports",
+                          headers={"Authorization": f"Bearer {api_token(make_user(is_admin=True))}"})
+    body = response.get_json()
+    assert body["counts"] == {"pending": 0, "delivered": 0, "failed": 1}
+    assert [(f["order_id"], f["last_error"]) for f in body["failed"]] == [
+        (order_id, "HTTP 500 Internal Server Error")]
