@@ -12,17 +12,20 @@ WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 78, 50, 16, 40
 
 
-def nice_ceiling(value: int) -> int:
-    """The smallest 1, 2, 2.5 or 5 × 10ⁿ at or above ``value`` (at least 1): round axis tops."""
-    if value <= 0:
+def nice_step(value: float) -> int:
+    """The smallest whole 1, 2, 2.5 or 5 × 10ⁿ at or above ``value`` (at least 1).
+
+    Axis ticks at multiples of such a step read naturally: 0, 25,000, 50,000, …
+    """
+    if value <= 1:
         return 1
     magnitude = 1
-    while magnitude * 10 <= value:
+    while magnitude * 10 < value:
         magnitude *= 10
     for step in (1, 2, 2.5, 5, 10):
-        top = int(step * magnitude)
-        if top >= value:
-            return top
+        candidate = step * magnitude
+        if candidate >= value and candidate == int(candidate):
+            return int(candidate)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
@@ -72,9 +75,9 @@ def sales_chart(points, *, ticks: int = 4) -> Chart:
     """Lay out ``points`` (objects with day, revenue, units, orders), oldest first."""
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
-    # At least one unit per tick, so small unit counts get whole-number tick labels.
-    revenue_top = max(nice_ceiling(max((p.revenue for p in points), default=0)), ticks)
-    units_top = max(nice_ceiling(max((p.units for p in points), default=0)), ticks)
+    revenue_step = nice_step(max((p.revenue for p in points), default=0) / ticks)
+    units_step = nice_step(max((p.units for p in points), default=0) / ticks)
+    revenue_top, units_top = revenue_step * ticks, units_step * ticks
     slot = plot_w / max(len(points), 1)
     bars = []
     for i, p in enumerate(points):
@@ -87,7 +90,7 @@ def sales_chart(points, *, ticks: int = 4) -> Chart:
             point_x=round(center, 1), point_y=round(TOP + plot_h - plot_h * p.units / units_top, 1),
         ))
     tick_rows = [Tick(y=round(TOP + plot_h - plot_h * k / ticks, 1),
-                      revenue=round(revenue_top * k / ticks), units=round(units_top * k / ticks))
+                      revenue=revenue_step * k, units=units_step * k)
                  for k in range(ticks + 1)]
     line = " ".join(f"{b.point_x},{b.point_y}" for b in bars)
     return Chart(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, bars, tick_rows, line)
