@@ -16,11 +16,11 @@ from app.extensions import cache, db
 
 @contextmanager
 def ranking_queries():
-    """Counts the SQL statements that read ``product_daily_sales`` while the block runs."""
+    """Collects the SELECTs that read ``product_daily_sales`` while the block runs."""
     seen: list[str] = []
 
     def count(conn, cursor, statement, *args):
-        if "product_daily_sales" in statement:
+        if statement.lstrip().startswith("SELECT") and "product_daily_sales" in statement:
             seen.append(statement)
 
     event.listen(db.engine, "before_cursor_execute", count)

@@ -96,13 +96,12 @@ def test_refused_order_writes_no_event(app, receiver, shopper, make_product, buy
 
 
 def test_without_a_platform_url_events_go_to_a_json_lines_file(
-        app, receiver, shopper, make_product, buy, monkeypatch, tmp_path):
+        app, receiver, shopper, make_product, buy, monkeypatch, export_sink):
     monkeypatch.setitem(app.config, "DATA_PLATFORM_URL", None)
-    monkeypatch.setattr(app, "instance_path", str(tmp_path))
     product = make_product()
     first, second = buy(shopper, {product: 1}), buy(shopper, {product: 2})
 
-    lines = (tmp_path / "data-platform-events.jsonl").read_text().splitlines()
+    lines = export_sink.read_text().splitlines()
     assert [json.loads(line)["order_id"] for line in lines] == [first, second]
     assert [e.status for e in events(app)] == ["delivered", "delivered"]
     assert receiver.requests == []
