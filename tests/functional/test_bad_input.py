@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import ApiToken, User
+from app.accounts.services import register_user
 from app.extensions import db
 from app.wallet.models import LedgerEntry, Wallet
 from tests.conftest import PASSWORD
-from tests.helpers import field_errors, post_form
+from tests.helpers import field_errors, outcome_counts, post_form, run_concurrently
 
 TAKEN = "taken@example.com"
 SIGNUP = {"name": "Kim Minji", "email": "new@example.com", "password": "long-enough-pw",
@@ -414,3 +415,18 @@ def test_api_top_up_with_a_revoked_token_is_refused(app, client, make_user, api_
 
     assert_problem(response, 401, "unauthenticated")
     assert snapshot(app) == before
+
+
+# --- duplicate email under a race --------------------------------------------------------------
+
+def test_racing_sign_ups_for_one_address_make_exactly_one_account(app):
+    """The unique index settles it: one account, everyone else hears email_taken."""
+    emails = [f"{variant}@example.com" for variant in
+              ("race", "RACE", "Race", "rAce", "raCE", "race", "RACE", "Race")]
+    outcomes = run_concurrently(app, register_user,
+                                [(email, "long-enough-pw", "Racer") for email in emails])
+
+    assert outcome_counts(outcomes) == {"ok": 1, "email_taken": 7}
+    state = snapshot(app)
+    assert [(row.email, row.name) for row in state["users"]] == [("race@example.com", "Racer")]
+    assert [(row.user_id, row.balance) for row in state["wallets"]] == [(state["users"][0].id, 0)]
