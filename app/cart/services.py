@@ -23,6 +23,12 @@ from app.extensions import db
 MIN_QUANTITY = 1
 MAX_QUANTITY = 10_000
 CART_ATTEMPTS = 3
+# Ids are PostgreSQL integers: a larger number names nothing, and binding it would fail.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value) -> bool:
+    return type(value) is int and 1 <= value <= MAX_ID
 
 
 class CartLineNotFound(DomainError):
@@ -44,7 +50,7 @@ def _buyable_product(session, product_id) -> Product:
     """The product, if it exists and is on sale; hidden products are as good as missing."""
     if type(product_id) is not int:
         raise InvalidInput("Choose a product.", field="product_id")
-    product = session.get(Product, product_id)
+    product = session.get(Product, product_id) if is_id(product_id) else None
     if product is None or not product.is_active:
         raise ProductNotFound("That product is not available.")
     return product
@@ -100,6 +106,8 @@ def add_to_cart(user_id: int, product_id: int, quantity) -> int:
 def set_cart_quantity(user_id: int, product_id: int, quantity) -> None:
     """Set a cart line's quantity (1..10,000, within the stock left)."""
     quantity = check_quantity(quantity)
+    if not is_id(product_id):
+        raise CartLineNotFound("That product is not in your cart.")
     with transaction() as uow:
         session = uow.session
         line = session.scalar(select(CartItem).where(
@@ -114,6 +122,8 @@ def set_cart_quantity(user_id: int, product_id: int, quantity) -> None:
 @retry_on_conflict(attempts=CART_ATTEMPTS)
 def remove_from_cart(user_id: int, product_id: int) -> None:
     """Remove a product from the cart; removing what is not there is not an error."""
+    if not is_id(product_id):
+        return
     with transaction() as uow:
         uow.session.execute(delete(CartItem).where(CartItem.user_id == user_id,
                                                    CartItem.product_id == product_id))

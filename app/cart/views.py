@@ -55,6 +55,10 @@ def update_item(product_id: int):
     if form.validate_on_submit():
         try:
             services.set_cart_quantity(current_user.id, product_id, form.quantity.data)
+        except services.CartLineNotFound as error:
+            # Removed in another tab: there is no line left to show the message next to.
+            flash(error.detail, "danger")
+            return redirect(url_for("cart.view_cart"))
         except DomainError as error:
             form.quantity.errors = [*form.quantity.errors, error.detail]
         else:

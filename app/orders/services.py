@@ -21,12 +21,12 @@ from sqlalchemy.exc import IntegrityError
 
 from app.bestsellers.sales import record_units, shop_day
 from app.cart.models import CartItem
-from app.cart.services import MAX_QUANTITY, MIN_QUANTITY
+from app.cart.services import MAX_QUANTITY, MIN_QUANTITY, is_id
 from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import (coupon_discount, mark_coupon_used, release_coupon,
-                                  reserve_coupon)
+from app.coupons.services import (CouponNotFound, coupon_discount, mark_coupon_used,
+                                  release_coupon, reserve_coupon)
 from app.db import retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
 from app.exports.services import record_order_event
@@ -72,6 +72,8 @@ def normalize_items(items) -> list[tuple[int, int]]:
         product_id, quantity = item
         if type(product_id) is not int or product_id < 1:
             raise InvalidInput("A product id is a positive whole number.", field="product_id")
+        if not is_id(product_id):
+            raise ProductNotFound(f"Product #{product_id} is not available.")
         if type(quantity) is not int or not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
             raise InvalidInput(f"A quantity is a whole number from {MIN_QUANTITY} to "
                                f"{MAX_QUANTITY:,}.", field="quantity")
@@ -127,6 +129,8 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
     lines = normalize_items(items)
     if user_coupon_id is not None and (type(user_coupon_id) is not int or user_coupon_id < 1):
         raise InvalidInput("A coupon id is a positive whole number.", field="coupon_id")
+    if user_coupon_id is not None and not is_id(user_coupon_id):
+        raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
     try:
         return _place(user_id, lines, user_coupon_id, key, from_cart), True
     except IntegrityError:
@@ -204,6 +208,8 @@ def cancel_order(user_id: int, order_id: int, *, by_admin: bool = False) -> Orde
     cancels exactly one refunds and the other hears ``OrderNotCancellable``. Units sold
     are taken off the day the order was placed, so the best sellers forget it.
     """
+    if not is_id(order_id):
+        raise OrderNotFound(f"You have no order #{order_id}.")
     with transaction() as uow:
         session = uow.session
         order = session.get(Order, order_id)
@@ -240,7 +246,7 @@ def cancel_order(user_id: int, order_id: int, *, by_admin: bool = False) -> Orde
 
 def get_order(user_id: int, order_id: int) -> Order:
     """The shopper's own order; anyone else's is ``OrderNotFound`` so ids cannot be probed."""
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id) if is_id(order_id) else None
     if order is None or order.user_id != user_id:
         raise OrderNotFound(f"You have no order #{order_id}.")
     return order

@@ -212,3 +212,20 @@ def test_the_openapi_document_describes_the_orders_calls(client):
     schemas = document["components"]["schemas"]
     assert {"NewOrder", "Order", "OrderItem", "OrderWithBalance", "OrderPage"} <= set(schemas)
     assert "balance" in schemas["OrderWithBalance"]["required"]
+
+
+HUGE = 10**20  # a valid JSON integer that no PostgreSQL integer id can hold
+
+
+def test_ids_beyond_any_row_are_not_found_never_5xx(client, shopper, make_product, shop_state):
+    _, headers = shopper
+    product = make_product()
+    before = shop_state()
+    _problem(_post(client, headers, {"items": [{"product_id": HUGE, "quantity": 1}]}),
+             404, "product_not_found")
+    _problem(_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}],
+                                     "coupon_id": HUGE}), 404, "coupon_not_found")
+    _problem(client.get(f"/api/v1/orders/{HUGE}", headers=headers), 404, "order_not_found")
+    _problem(client.post(f"/api/v1/orders/{HUGE}/cancel", headers=headers),
+             404, "order_not_found")
+    assert shop_state() == before

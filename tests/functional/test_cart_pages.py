@@ -158,3 +158,15 @@ def test_an_empty_cart_says_so(client, login, make_user):
     login(make_user())
     html = client.get("/cart").get_data(as_text=True)
     assert 'data-testid="empty-cart"' in html
+
+
+def test_ids_beyond_any_row_are_refused_never_5xx(client, login, make_user, shop_state):
+    login(make_user())
+    huge = 10**20
+    before = shop_state()
+    assert _add(client, huge, 1).headers["Location"].endswith("/products")
+    response = post_form(client, f"/cart/items/{huge}", {"quantity": 1}, token_from="/cart")
+    assert "That product is not in your cart." in _follow(client, response).get_data(as_text=True)
+    assert post_form(client, f"/cart/items/{huge}/remove", {},
+                     token_from="/cart").status_code == 302
+    assert shop_state() == before

@@ -231,3 +231,12 @@ def test_a_post_without_csrf_token_is_refused(client, shopper, make_product, sho
     before = shop_state()
     assert client.post("/checkout", data={"idempotency_key": "x"}).status_code == 400
     assert shop_state() == before
+
+
+def test_ids_beyond_any_row_are_404_never_5xx(client, shopper, shop_state):
+    huge = 10**20
+    before = shop_state()
+    assert client.get(f"/orders/{huge}").status_code == 404
+    assert post_form(client, f"/orders/{huge}/cancel", {}, token_from="/cart").status_code == 404
+    assert client.get(f"/checkout?coupon={huge}").status_code == 200
+    assert shop_state() == before
