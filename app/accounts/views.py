@@ -46,6 +46,8 @@ def _start_session(user: User) -> None:
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """Create an account with an empty wallet and log straight in; a refused field shows its
+    reason under it (422)."""
     if current_user.is_authenticated:
         return redirect(url_for("shop.home"))
     form = SignupForm()
@@ -63,6 +65,7 @@ def signup():
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
+    """Log in with a fresh session, then go to ``next`` when it is a path on this site."""
     if current_user.is_authenticated:
         return redirect(url_for("shop.home"))
     form = LoginForm()
@@ -82,6 +85,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    """POST with the CSRF token only, so no link or image elsewhere can log a shopper out."""
     logout_user()
     session.clear()
     flash("You are logged out.", "info")
