@@ -189,6 +189,7 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
                                                    CartItem.product_id.in_(product_ids)))
         session.flush()
         record_order_event(uow, order, "order_paid")
+        session.flush()  # everything but the hot rows is written before their locks are taken
         day = shop_day(now)
         for product_id, quantity in lines:
             change_stock(session, product_id, -quantity, "sale", order_id=order.id)
@@ -234,6 +235,7 @@ def cancel_order(user_id: int, order_id: int, *, by_admin: bool = False) -> Orde
             release_coupon(session, order.user_coupon_id)
         session.flush()
         record_order_event(uow, order, "order_cancelled")
+        session.flush()
         day = shop_day(order.created_at)
         for line in sorted(order.lines, key=lambda line: line.product_id):
             change_stock(session, line.product_id, line.quantity, "cancel", order_id=order.id)
