@@ -144,3 +144,29 @@ def test_on_a_phone_the_nav_collapses_and_the_wallet_form_works(page: Page, base
     table = page.get_by_test_id("ledger").bounding_box()
     assert table is not None and table["x"] + table["width"] <= 375
     assert wallet_rows(app, user.email)[0] == 4_000
+
+
+def test_without_javascript_a_phone_still_reaches_the_menu_and_tops_up(browser, base_url, app,
+                                                                      make_user):
+    user = make_user(balance=1_000)
+    context = browser.new_context(java_script_enabled=False,
+                                  viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        log_in(page, base_url, user.email)
+
+        expect(page.get_by_role("button", name="Menu")).to_be_hidden()
+        page.get_by_test_id("nav-balance").click()
+        expect(page).to_have_url(f"{base_url}/wallet")
+
+        page.get_by_label("Amount (won)").fill("2000")
+        page.get_by_role("button", name="Top up", exact=True).click()
+        expect(page.get_by_test_id("balance")).to_have_text("₩3,000")
+        page.get_by_role("button", name="+₩10,000").click()
+        expect(page.get_by_test_id("balance")).to_have_text("₩13,000")
+        assert wallet_rows(app, user.email)[0] == 13_000
+
+        page.get_by_role("button", name=re.compile(r"^Log out")).click()
+        expect(page.get_by_role("alert")).to_contain_text("You are logged out.")
+    finally:
+        context.close()
