@@ -170,3 +170,24 @@ def test_ids_beyond_any_row_are_refused_never_5xx(client, login, make_user, shop
     assert post_form(client, f"/cart/items/{huge}/remove", {},
                      token_from="/cart").status_code == 302
     assert shop_state() == before
+
+
+def test_a_line_whose_product_was_hidden_blocks_checkout_until_removed(app, client, login,
+                                                                        make_user, make_product):
+    from app.db import transaction
+    from app.extensions import db
+
+    login(make_user(balance=10_000))
+    product = make_product(name="Withdrawn")
+    _add(client, product.id, 1)
+    with app.app_context(), transaction() as uow:
+        uow.session.execute(db.text("UPDATE products SET is_active = false WHERE id = :id"),
+                            {"id": product.id})
+    html = client.get("/cart").get_data(as_text=True)
+    assert "No longer available: please remove it." in html
+    assert 'data-testid="go-to-checkout"' not in html
+    response = post_form(client, f"/cart/items/{product.id}", {"quantity": 1}, token_from="/cart")
+    assert response.status_code == 422
+    assert "That product is not available." in response.get_data(as_text=True)
+    post_form(client, f"/cart/items/{product.id}/remove", {}, token_from="/cart")
+    assert 'data-testid="empty-cart"' in client.get("/cart").get_data(as_text=True)
