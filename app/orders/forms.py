@@ -1,8 +1,10 @@
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.orders.services import IDEMPOTENCY_KEY_MAX
+
+EXPIRED = "This checkout page expired; please review your order and pay again."
 
 
 class CheckoutForm(FlaskForm):
@@ -10,8 +12,9 @@ class CheckoutForm(FlaskForm):
     the same page twice (a double click, a reload after a slow answer) makes one order."""
 
     coupon_id = IntegerField(validators=[Optional(), NumberRange(min=1)])
-    idempotency_key = HiddenField(validators=[
-        DataRequired("This checkout page expired; please review your order again."),
-        Length(max=IDEMPOTENCY_KEY_MAX),
-    ])
+    idempotency_key = HiddenField(validators=[DataRequired(EXPIRED),
+                                              Length(max=IDEMPOTENCY_KEY_MAX, message=EXPIRED)])
+    # The total the page showed: paying is refused if it no longer holds.
+    expected_total = IntegerField(validators=[InputRequired(EXPIRED),
+                                              NumberRange(0, message=EXPIRED)])
     submit = SubmitField("Pay with points")

@@ -48,6 +48,12 @@ class OrderNotFound(DomainError):
     title = "Order not found"
 
 
+class OrderTotalChanged(DomainError):
+    code = "order_total_changed"
+    status = 409
+    title = "The total has changed"
+
+
 class OrderNotCancellable(DomainError):
     code = "order_not_cancellable"
     status = 409
@@ -107,8 +113,8 @@ def _order_with_key(user_id: int, key: str) -> Order | None:
 
 @retry_on_conflict(attempts=ORDER_ATTEMPTS)
 def place_order(user_id: int, items, user_coupon_id: int | None = None,
-                idempotency_key: str | None = None, *, from_cart: bool = False
-                ) -> tuple[Order, bool]:
+                idempotency_key: str | None = None, *, from_cart: bool = False,
+                expected_total: int | None = None) -> tuple[Order, bool]:
     """Buy ``items`` (``(product_id, quantity)`` pairs) with points; returns (order, created).
 
     One transaction; any refusal leaves nothing changed. The rules, in order: a known
@@ -120,6 +126,8 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
     order, its lines at today's price and name, the payment, the ``payment`` ledger row,
     the coupon marked used, the export event, and last the stock and daily sales, product
     by product in ascending id order. ``from_cart`` also empties the ordered cart lines.
+    ``expected_total`` (the total the shopper was shown) refuses with ``OrderTotalChanged``
+    when prices or the cart changed since, so nobody pays an amount they did not see.
     """
     key = check_idempotency_key(idempotency_key)
     if key is not None:
@@ -132,7 +140,7 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
     if user_coupon_id is not None and not is_id(user_coupon_id):
         raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
     try:
-        return _place(user_id, lines, user_coupon_id, key, from_cart), True
+        return _place(user_id, lines, user_coupon_id, key, from_cart, expected_total), True
     except IntegrityError:
         # The same key committed by a concurrent request while this one waited on it.
         existing = _order_with_key(user_id, key) if key is not None else None
@@ -142,7 +150,7 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
 
 
 def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | None,
-           key: str | None, from_cart: bool) -> Order:
+           key: str | None, from_cart: bool, expected_total: int | None) -> Order:
     with transaction() as uow:
         session = uow.session
         now = utcnow()
@@ -164,6 +172,10 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         if user_coupon_id is not None:
             _, discount = reserve_coupon(session, user_id, user_coupon_id, subtotal, now)
         total = subtotal - discount
+        if expected_total is not None and total != expected_total:
+            raise OrderTotalChanged(
+                f"Prices or your cart changed since this page was shown: the total is now "
+                f"{total:,} won, not {expected_total:,} won. Check it and pay again.")
         balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
         if balance is None or balance < total:
             raise InsufficientPoints(f"This order costs {total:,} won but your balance is "

@@ -49,7 +49,8 @@ def pay():
         try:
             order, created = services.place_order(
                 current_user.id, cart_for(current_user.id).items, form.coupon_id.data,
-                form.idempotency_key.data, from_cart=True)
+                form.idempotency_key.data, from_cart=True,
+                expected_total=form.expected_total.data)
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -60,8 +61,10 @@ def pay():
                 flash(f"Order #{order.id} was already placed from this page; "
                       "you were not charged twice.", "info")
             return redirect(url_for("orders.order_detail", order_id=order.id))
+    hidden_errors = [*form.idempotency_key.errors, *form.expected_total.errors]
+    if hidden_errors:
+        flash(hidden_errors[0], "danger")
     if form.idempotency_key.errors or not form.idempotency_key.data:
-        form.idempotency_key.errors = []
         form.idempotency_key.data = uuid4().hex
     selected = form.coupon_id.data if not form.coupon_id.errors else None
     return _render_checkout(form, selected, 422)

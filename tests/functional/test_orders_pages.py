@@ -21,7 +21,7 @@ def _checkout_page(client, coupon=None):
 
 def _pay_fields(html):
     """What the rendered pay form would submit."""
-    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|coupon_id)"'
+    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|expected_total|coupon_id)"'
                              r'[^>]*value="([^"]*)"', html))
     assert "idempotency_key" in fields
     return fields
@@ -92,7 +92,8 @@ def test_an_empty_cart_cannot_be_checked_out(client, shopper, make_product, shop
     html = _checkout_page(client)
     assert 'data-testid="empty-cart"' in html
     before = shop_state()
-    response = post_form(client, "/checkout", {"idempotency_key": "k1"}, token_from="/cart")
+    response = post_form(client, "/checkout", {"idempotency_key": "k1", "expected_total": 0},
+                         token_from="/cart")
     assert response.status_code == 422
     assert "Your cart is empty" in response.get_data(as_text=True)
     assert shop_state() == before
@@ -239,4 +240,40 @@ def test_ids_beyond_any_row_are_404_never_5xx(client, shopper, shop_state):
     assert client.get(f"/orders/{huge}").status_code == 404
     assert post_form(client, f"/orders/{huge}/cancel", {}, token_from="/cart").status_code == 404
     assert client.get(f"/checkout?coupon={huge}").status_code == 200
+    assert shop_state() == before
+
+
+def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, client, shopper,
+                                                               make_product, shop_state):
+    from app.db import transaction
+    from app.extensions import db
+
+    product = make_product(price=1_000, name="Kettle")
+    _add(client, product.id, 2)
+    fields = _pay_fields(_checkout_page(client))
+    assert fields["expected_total"] == "2000"
+    with app.app_context(), transaction() as uow:
+        uow.session.execute(db.text("UPDATE products SET price = 1500 WHERE id = :id"),
+                            {"id": product.id})
+    before = shop_state()
+    response = client.post("/checkout", data=fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "the total is now 3,000 won, not 2,000 won" in html
+    assert _testid(html, "total") == "₩3,000"
+    assert shop_state() == before
+    # The page now shows the new total; paying it goes through.
+    paid = client.post("/checkout", data=_pay_fields(html))
+    assert paid.status_code == 302
+    assert shop_state()["balances"] == {shopper.id: 17_000}
+
+
+def test_a_checkout_form_without_its_hidden_fields_is_refused(client, shopper, make_product,
+                                                              shop_state):
+    product = make_product()
+    _add(client, product.id, 1)
+    before = shop_state()
+    response = post_form(client, "/checkout", {}, token_from="/cart")
+    assert response.status_code == 422
+    assert "This checkout page expired" in response.get_data(as_text=True)
     assert shop_state() == before

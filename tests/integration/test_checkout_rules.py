@@ -279,3 +279,15 @@ def test_losing_the_race_for_the_last_unit_rolls_everything_back(
         place_order(user.id, [(first.id, 1), (last.id, 1)], claim)
     assert shop_state() == before
     assert before["coupons_used"] == {claim: None}
+
+
+def test_an_expected_total_that_no_longer_holds_is_refused(ctx, make_user, make_product,
+                                                            shop_state):
+    from app.orders.services import OrderTotalChanged
+
+    user = make_user(balance=10_000)
+    product = make_product(price=1_000)
+    _refused(lambda: place_order(user.id, [(product.id, 2)], expected_total=1_999),
+             OrderTotalChanged, shop_state, match="the total is now 2,000 won")
+    order, _ = place_order(user.id, [(product.id, 2)], expected_total=2_000)
+    assert order.total == 2_000
