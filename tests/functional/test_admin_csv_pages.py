@@ -104,3 +104,23 @@ def test_file_problems(admin_client, stock_state):
         "csrf_token": csrf_token(admin_client, "/admin/stock-import")})
     assert response.status_code == 302
     assert stock_state() == before
+
+
+def test_a_file_at_the_size_limit_goes_through_preview_and_apply(admin_client, make_product,
+                                                                 stock_state):
+    """5,000 rows and close to 1 MB of UTF-8 survive the round trip through the confirm form."""
+    products = [make_product(stock=0) for _ in range(5)]
+    reason = "입고 " * 26  # 182 bytes of UTF-8
+    lines = [f"{products[i % 5].id},{i % 7 + 1},{reason}" for i in range(5_000)]
+    text = "product_id,quantity,reason\n" + "\n".join(lines) + "\n"
+    assert 900_000 < len(text.encode()) <= 1_000_000
+    page = _upload(admin_client, text).get_data(as_text=True)
+    assert "5000 rows" in page
+    response = admin_client.post("/admin/stock-import/apply", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
+        "csv_text": _hidden_csv(page)})
+    assert response.status_code == 302
+    state = stock_state()
+    assert state["movements"] == 5_000
+    assert sum(state["stock"].values()) == sum(i % 7 + 1 for i in range(5_000))
+    assert state["stock"] == state["movement_sum"]
