@@ -75,8 +75,8 @@ def _upsert_line(session, user_id: int, product_id: int, quantity: int) -> None:
 
 
 @retry_on_conflict(attempts=CART_ATTEMPTS)
-def add_to_cart(user_id: int, product_id: int, quantity) -> int:
-    """Add ``quantity`` of a product to the cart; returns the line's new quantity.
+def add_to_cart(user_id: int, product_id: int, quantity) -> tuple[str, int]:
+    """Add ``quantity`` of a product to the cart; returns its name and the line's quantity.
 
     The line's total (what was there plus what is added) must stay within 1..10,000 and
     within the stock left; a hidden or unknown product is ``ProductNotFound``, a sold-out
@@ -99,7 +99,7 @@ def add_to_cart(user_id: int, product_id: int, quantity) -> int:
                              + (f" and you already have {held:,} in your cart." if held else "."))
         # An upsert, so a double-clicked "Add" never trips the (user, product) unique rule.
         _upsert_line(session, user_id, product_id, total)
-    return total
+    return product.name, total
 
 
 @retry_on_conflict(attempts=CART_ATTEMPTS)

@@ -37,14 +37,15 @@ def add_item(product_id: int):
             break
         return redirect(url_for("catalog.product_detail", product_id=product_id))
     try:
-        held = services.add_to_cart(current_user.id, product_id, form.quantity.data)
+        name, held = services.add_to_cart(current_user.id, product_id, form.quantity.data)
     except ProductNotFound as error:
         flash(error.detail, "danger")
         return redirect(url_for("catalog.product_list"))
     except DomainError as error:
         flash(error.detail, "danger")
         return redirect(url_for("catalog.product_detail", product_id=product_id))
-    flash(f"Added {form.quantity.data:,} to your cart ({held:,} in the cart now).", "success")
+    flash(f"Added {form.quantity.data:,} × {name} to your cart ({held:,} in the cart now).",
+          "success")
     return redirect(url_for("cart.view_cart"))
 
 

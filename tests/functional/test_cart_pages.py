@@ -32,7 +32,7 @@ def test_add_then_see_lines_stock_and_subtotal(client, login, make_user, make_pr
     _add(client, tea.id, 4)
     page = _follow(client, _add(client, mug.id, 1)).get_data(as_text=True)
 
-    assert "Added 1 to your cart (3 in the cart now)." in page
+    assert "Added 1 × Blue mug to your cart (3 in the cart now)." in page
     assert "Blue mug" in page and "Green tea" in page
     assert "₩14,000" in page  # 3 × 3,000 + 4 × 1,250
     assert "7 in stock" in page
