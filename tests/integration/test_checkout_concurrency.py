@@ -150,3 +150,23 @@ def test_concurrent_replays_of_one_key_make_one_order(app, ctx, make_user, make_
     assert db.session.scalar(select(func.count()).select_from(Order)) == 1
     assert _balance(shopper.id) == 48_000
     assert _stock(product.id) == 98
+
+
+def test_flash_sale_through_the_api_answers_201_or_409_only(app, ctx, make_user, make_product,
+                                                            api_token):
+    product = make_product(price=2_000, stock=20)
+    tokens = [api_token(make_user(balance=5_000)) for _ in range(60)]
+
+    def buy(token):
+        response = app.test_client().post(
+            "/api/v1/orders", json={"items": [{"product_id": product.id, "quantity": 1}]},
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": token[:20]})
+        return response.status_code, response.get_json()
+
+    outcomes = run_concurrently(app, buy, [(t,) for t in tokens], workers=30)
+
+    statuses = sorted(status for status, _ in outcomes)
+    assert statuses == [201] * 20 + [409] * 40
+    assert {body["code"] for status, body in outcomes if status == 409} == {"out_of_stock"}
+    assert sorted(body["balance"] for status, body in outcomes if status == 201) == [3_000] * 20
+    assert _stock(product.id) == 0
