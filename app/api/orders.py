@@ -151,7 +151,8 @@ OPENAPI_PATHS = {
             "security": SECURED,
             "parameters": [{
                 "name": "Idempotency-Key", "in": "header", "required": False,
-                "description": "Replaying a key returns the order it made (200), never a second one.",
+                "description": "Replaying a key returns the order it made (200), "
+                               "never a second one.",
                 "schema": {"type": "string", "minLength": 1,
                            "maxLength": services.IDEMPOTENCY_KEY_MAX},
             }],

@@ -1,4 +1,4 @@
-"""In Chromium: claim a coupon, fill the cart, pay with the coupon, then cancel and get the points back."""
+"""In Chromium: claim a coupon, fill the cart, pay with it, cancel and get the points back."""
 
 import re
 

@@ -1,4 +1,4 @@
-"""The orders API against api-v1.md: shapes, status codes, problem+json, nothing changed on refusal."""
+"""The orders API against api-v1.md: shapes, codes, problem+json, nothing changed on refusal."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""Checkout, my orders, order detail and cancel, through the test client with real CSRF tokens."""
+"""Checkout, my orders, order detail and cancel, through the test client with CSRF tokens."""
 
 import re
 
@@ -21,8 +21,8 @@ def _checkout_page(client, coupon=None):
 
 def _pay_fields(html):
     """What the rendered pay form would submit."""
-    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|expected_total|coupon_id)"'
-                             r'[^>]*value="([^"]*)"', html))
+    fields = dict(re.findall(r'<input[^>]*name="(csrf_token|idempotency_key|expected_total|'
+                             r'coupon_id)"[^>]*value="([^"]*)"', html))
     assert "idempotency_key" in fields
     return fields
 

@@ -9,14 +9,14 @@ from app.bestsellers.models import ProductDailySales
 from app.bestsellers.sales import shop_day
 from app.cart.services import add_to_cart, cart_for
 from app.catalog.models import StockMovement
-from app.coupons.services import CouponNotFound, CouponNotUsable
 from app.catalog.stock import OutOfStock, ProductNotFound
-from app.db import transaction, utcnow
+from app.coupons.services import CouponNotFound, CouponNotUsable
+from app.db import transaction
 from app.errors import InvalidInput
 from app.exports.models import ExportEvent
 from app.extensions import db
 from app.orders.models import Order
-from app.orders.services import place_order
+from app.orders.services import OrderTotalChanged, place_order
 from app.wallet.models import LedgerEntry
 from app.wallet.services import InsufficientPoints
 
@@ -283,8 +283,6 @@ def test_losing_the_race_for_the_last_unit_rolls_everything_back(
 
 def test_an_expected_total_that_no_longer_holds_is_refused(ctx, make_user, make_product,
                                                             shop_state):
-    from app.orders.services import OrderTotalChanged
-
     user = make_user(balance=10_000)
     product = make_product(price=1_000)
     _refused(lambda: place_order(user.id, [(product.id, 2)], expected_total=1_999),
