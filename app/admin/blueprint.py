@@ -1,6 +1,6 @@
 """The admin blueprint and its one access rule, checked before every admin view."""
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_login import current_user
 
 from app.extensions import login_manager
@@ -20,3 +20,15 @@ def admins_only():
     if not current_user.is_admin:
         abort(403, "This page is for shop admins.")
     return None
+
+
+MAX_PAGE = 10_000
+
+
+def page_arg() -> int:
+    """``?page=`` as a page number from 1 to ``MAX_PAGE``; anything else is page 1 or the last.
+
+    Bounded so that no query string can ask the database for an offset it cannot store.
+    """
+    page = request.args.get("page", 1, type=int) or 1
+    return min(max(page, 1), MAX_PAGE)

@@ -54,7 +54,9 @@ class CouponForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the coupon a name."),
                                            Length(max=120)])
     discount_type = SelectField("Discount type", choices=[
-        SelectChoice("fixed", "Fixed amount (won)"), SelectChoice("percent", "Percent of the order")])
+        SelectChoice("fixed", "Fixed amount (won)"),
+        SelectChoice("percent", "Percent of the order"),
+    ])
     discount_value = IntegerField("Discount value", validators=[InputRequired(WHOLE)])
     max_discount = IntegerField("Maximum discount (won, percent coupons only)",
                                 validators=[Optional()])

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.blueprint import bp
+from app.admin.blueprint import bp, page_arg
 from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
                              ProductForm)
 from app.catalog import inventory
+from app.db import utcnow
 from app.errors import DomainError, show_on_form
 
 MOVEMENTS_PER_PAGE = 25
@@ -31,7 +32,7 @@ def products():
     """Every product with its stock; ``?low=1&threshold=N`` keeps those at or below N."""
     threshold = _low_stock_arg()
     q = request.args.get("q", "").strip()[:100]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     pagination = inventory.inventory_page(q=q, low_stock=threshold, page=page)
     return render_template("admin/products.html", pagination=pagination, q=q,
                            threshold=threshold, default_threshold=inventory.LOW_STOCK_DEFAULT)
@@ -74,7 +75,7 @@ def edit_product(product_id: int):
 
 def _product_page(product_id: int, form: AdjustStockForm, status: int = 200):
     product = inventory.get_product(product_id)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     movements, total = inventory.movement_page(product_id, page, MOVEMENTS_PER_PAGE)
     pages = max((total + MOVEMENTS_PER_PAGE - 1) // MOVEMENTS_PER_PAGE, 1)
     return render_template("admin/product.html", product=product, form=form,
@@ -105,7 +106,8 @@ def adjust_stock(product_id: int):
 @bp.get("/products.csv")
 def export_products():
     """Every product as a CSV download (hidden products included)."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
+    stamp = utcnow().astimezone(zone).strftime("%Y%m%d-%H%M")
     return Response(
         inventory.export_products_csv(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"'},

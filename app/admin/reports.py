@@ -26,6 +26,8 @@ from app.orders.services import OrderNotFound
 
 CHART_DAYS = 14
 ORDER_STATUSES = ("paid", "cancelled")
+# Dates outside these bounds would overflow when turned into UTC instants.
+FIRST_FILTER_DAY, LAST_FILTER_DAY = date(2000, 1, 1), date(2999, 12, 31)
 
 
 def day_start(day: date) -> datetime:
@@ -127,9 +129,14 @@ def parse_order_filter(args) -> tuple[OrderFilter, list[str]]:
         dates[name] = None
         if raw:
             try:
-                dates[name] = date.fromisoformat(raw)
+                day = date.fromisoformat(raw)
             except ValueError:
                 errors.append(f"'{raw}' is not a date (YYYY-MM-DD).")
+                continue
+            if FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
+                dates[name] = day
+            else:
+                errors.append(f"{raw} is out of range.")
     email = args.get("email", "").strip()[:254]
     return OrderFilter(status, dates["date_from"], dates["date_to"], email), errors
 

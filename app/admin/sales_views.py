@@ -6,8 +6,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+
 from app.admin import reports
-from app.admin.blueprint import bp
+from app.admin.blueprint import bp, page_arg
 from app.admin.charts import sales_chart
 from app.admin.forms import ActionForm, CouponForm, CouponStatusForm
 from app.bestsellers.services import compute_best_sellers
@@ -100,7 +101,7 @@ def order_list():
     filters, errors = reports.parse_order_filter(request.args)
     for error in errors:
         flash(error, "warning")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows, total = reports.order_page(filters, page, ORDERS_PER_PAGE)
     pages = max((total + ORDERS_PER_PAGE - 1) // ORDERS_PER_PAGE, 1)
     return render_template("admin/orders.html", rows=rows, total=total, page=page,

@@ -197,8 +197,8 @@ def patch_product(product_id: int, fields: dict, stock_delta=None, reason=None,
     """
     fields = _clean_fields(fields)
     if stock_delta is not None:
-        stock_delta, kind = check_adjustment(
-            stock_delta, "receipt" if type(stock_delta) is int and stock_delta > 0 else "correction")
+        positive = type(stock_delta) is int and stock_delta > 0
+        stock_delta, kind = check_adjustment(stock_delta, "receipt" if positive else "correction")
         reason = check_reason(reason)
     elif reason is not None:
         raise InvalidInput("A reason goes with a stock_delta.", field="reason")

@@ -53,7 +53,8 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
     form.get_by_label("Copies").fill("3")
     form.get_by_label("Days valid after claiming").fill("7")
     form.get_by_role("button", name="Create coupon").click()
-    expect(page.get_by_role("alert")).to_contain_text("Created coupon Teapot ₩2,000 off (3 copies).")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Created coupon Teapot ₩2,000 off (3 copies).")
 
     # A shopper, in their own browser, finds both, claims the coupon and buys two teapots.
     shop = browser.new_context()
@@ -64,7 +65,8 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
         buyer.get_by_role("link", name="Hand-thrown teapot").first.click()
         expect(buyer).to_have_url(f"{base_url}/products/{product_id}")
         buyer.goto(f"{base_url}/coupons")
-        card = buyer.get_by_test_id("claimable-coupons").locator(".card", has_text="Teapot ₩2,000 off")
+        card = buyer.get_by_test_id("claimable-coupons").locator(
+            ".card", has_text="Teapot ₩2,000 off")
         card.get_by_role("button", name="Claim").click()
         expect(buyer.get_by_role("alert")).to_contain_text("is yours")
         buyer.goto(f"{base_url}/products/{product_id}")

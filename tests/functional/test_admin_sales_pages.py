@@ -16,7 +16,7 @@ from app.exports.models import ExportEvent
 from app.extensions import db
 from app.orders.models import Order
 from app.wallet.models import Wallet
-from tests.helpers import csrf_token, post_form
+from tests.helpers import post_form
 
 COUPON_FORM = {"name": "Winter 10%", "discount_type": "percent", "discount_value": "10",
                "max_discount": "3000", "min_order_amount": "10000", "quantity": "50",
