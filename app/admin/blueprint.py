@@ -7,6 +7,10 @@ from app.extensions import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
+# Ids are 32-bit INTEGER columns: a larger number in a URL is a 404 before any query, not a
+# database error.
+ID = "int(max=2147483647)"
+
 
 @bp.before_request
 def admins_only():

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.blueprint import bp, page_arg
+from app.admin.blueprint import ID, bp, page_arg
 from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
                              ProductForm)
 from app.catalog import inventory
@@ -55,7 +55,7 @@ def new_product():
         422 if form.errors or request.method == "POST" else 200
 
 
-@bp.route("/products/<int:product_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/products/<{ID}:product_id>/edit", methods=["GET", "POST"])
 def edit_product(product_id: int):
     product = inventory.get_product(product_id)
     form = ProductForm(obj=product)
@@ -82,13 +82,13 @@ def _product_page(product_id: int, form: AdjustStockForm, status: int = 200):
                            movements=movements, total=total, page=page, pages=pages), status
 
 
-@bp.get("/products/<int:product_id>")
+@bp.get(f"/products/<{ID}:product_id>")
 def product(product_id: int):
     """The product, its stock movement ledger (newest first) and the adjustment form."""
     return _product_page(product_id, AdjustStockForm())
 
 
-@bp.post("/products/<int:product_id>/stock")
+@bp.post(f"/products/<{ID}:product_id>/stock")
 def adjust_stock(product_id: int):
     form = AdjustStockForm()
     if form.validate_on_submit():

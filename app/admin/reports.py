@@ -188,7 +188,7 @@ class OrderDetail:
 
 def order_detail(order_id: int) -> OrderDetail:
     """Any shopper's order with its shopper, coupon and export events, or ``OrderNotFound``."""
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id) if 1 <= order_id <= 2**31 - 1 else None
     if order is None:
         raise OrderNotFound(f"There is no order #{order_id}.")
     coupon = None

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from app.admin import reports
-from app.admin.blueprint import bp, page_arg
+from app.admin.blueprint import ID, bp, page_arg
 from app.admin.charts import sales_chart
 from app.admin.forms import ActionForm, CouponForm, CouponStatusForm
 from app.bestsellers.services import compute_best_sellers
@@ -79,7 +79,7 @@ def create_coupon():
     return _coupons_page(form, 422)
 
 
-@bp.post("/coupons/<int:coupon_id>/status")
+@bp.post(f"/coupons/<{ID}:coupon_id>/status")
 def coupon_status(coupon_id: int):
     """Pause or resume a coupon (``status`` = ``paused`` or ``active``)."""
     form = CouponStatusForm()
@@ -108,14 +108,14 @@ def order_list():
                            pages=pages, filters=filters, statuses=reports.ORDER_STATUSES)
 
 
-@bp.get("/orders/<int:order_id>")
+@bp.get(f"/orders/<{ID}:order_id>")
 def order_detail(order_id: int):
     """Any shopper's order: lines, payment, coupon, export events and a cancel button."""
     return render_template("admin/order.html", detail=reports.order_detail(order_id),
                            form=ActionForm())
 
 
-@bp.post("/orders/<int:order_id>/cancel")
+@bp.post(f"/orders/<{ID}:order_id>/cancel")
 def cancel_order(order_id: int):
     """Cancel on the shopper's behalf: refund, coupon back, stock back (same service)."""
     form = ActionForm()
@@ -141,7 +141,7 @@ def export_list():
                            failed=summary["failed"], form=ActionForm())
 
 
-@bp.post("/exports/<int:event_id>/retry")
+@bp.post(f"/exports/<{ID}:event_id>/retry")
 def retry_export(event_id: int):
     form = ActionForm()
     if form.validate_on_submit():

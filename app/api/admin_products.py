@@ -38,7 +38,7 @@ def admin_create_product():
     return product_json(product), 201
 
 
-@bp.patch("/admin/products/<int:product_id>")
+@bp.patch(f"/admin/products/<int(max={inventory.MAX_ID}):product_id>")
 @admin_required
 def admin_patch_product(product_id: int):
     body = json_body()
@@ -113,7 +113,8 @@ OPENAPI_PATHS = {
             "operationId": "adminPatchProduct",
             "security": SECURED,
             "parameters": [{"name": "product_id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+                            "schema": {"type": "integer", "minimum": 1,
+                                       "maximum": inventory.MAX_ID}}],
             "requestBody": {"required": True, "content": json_content(ref("ProductPatch"))},
             "responses": {
                 "200": {"description": "The product after the change",

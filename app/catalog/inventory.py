@@ -31,6 +31,7 @@ PRICE_MAX = 100_000_000  # the most a wallet can hold: dearer products could nev
 STOCK_MAX = 1_000_000
 DELTA_MAX = 1_000_000
 LOW_STOCK_DEFAULT = 5
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns; a larger one can only be unknown
 ADJUSTMENT_KINDS = ("receipt", "correction")
 EDITABLE_FIELDS = ("name", "price", "description", "is_active")
 WRITE_ATTEMPTS = 5
@@ -116,6 +117,12 @@ def _clean_fields(fields: dict) -> dict:
     return {name: _CHECKS[name](value) for name, value in fields.items()}
 
 
+def _known_id(product_id) -> int:
+    if type(product_id) is not int or not 1 <= product_id <= MAX_ID:
+        raise ProductNotFound(f"There is no product #{product_id}.")
+    return product_id
+
+
 def _apply_stock_change(session, product_id: int, delta: int, kind: str, reason: str,
                         actor_id: int | None) -> int:
     try:
@@ -149,7 +156,7 @@ def create_product(name, price, stock, description="", is_active=True,
 
 
 def _update_fields(session, product_id: int, fields: dict) -> Product:
-    product = session.get(Product, product_id)
+    product = session.get(Product, _known_id(product_id))
     if product is None:
         raise ProductNotFound(f"There is no product #{product_id}.")
     for name, value in fields.items():
@@ -181,6 +188,7 @@ def adjust_stock(product_id: int, delta, kind: str, reason, actor_id: int | None
     A reason is required. The stock never goes below zero: ``OutOfStock`` and nothing is
     written. Returns the stock after the change.
     """
+    product_id = _known_id(product_id)
     delta, kind = check_adjustment(delta, kind)
     reason = check_reason(reason)
     with transaction() as uow:
@@ -195,6 +203,7 @@ def patch_product(product_id: int, fields: dict, stock_delta=None, reason=None,
     A positive ``stock_delta`` is recorded as a ``receipt``, a negative one as a
     ``correction``; either needs a reason.
     """
+    product_id = _known_id(product_id)
     fields = _clean_fields(fields)
     if stock_delta is not None:
         positive = type(stock_delta) is int and stock_delta > 0
@@ -242,7 +251,7 @@ def low_stock_products(threshold: int = LOW_STOCK_DEFAULT, limit: int = 10) -> l
 
 def get_product(product_id: int) -> Product:
     """Any product, hidden or not (admins see everything), or ``ProductNotFound``."""
-    product = db.session.get(Product, product_id)
+    product = db.session.get(Product, _known_id(product_id))
     if product is None:
         raise ProductNotFound(f"There is no product #{product_id}.")
     return product

@@ -7,6 +7,8 @@ that exist (``one_of_each``); a route with an argument this test does not know f
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.helpers import csrf_token
@@ -23,7 +25,7 @@ def _admin_rules(app):
 def _api_admin_rules(app):
     rules = [r for r in app.url_map.iter_rules() if r.rule.startswith(ADMIN_API_PREFIX)]
     assert {r.rule for r in rules} >= {"/api/v1/admin/products",
-                                       "/api/v1/admin/products/<int:product_id>"}
+                                       "/api/v1/admin/products/<int(max=2147483647):product_id>"}
     return rules
 
 
@@ -36,7 +38,7 @@ def _url(rule, ids: dict) -> str:
 def _build(rule, ids):
     path = rule.rule
     for name in rule.arguments:
-        path = path.replace(f"<int:{name}>", str(ids[name])).replace(f"<{name}>", str(ids[name]))
+        path = re.sub(rf"<(?:[^:>]+:)?{name}>", str(ids[name]), path)
     assert "<" not in path, path
     return path
 
@@ -138,3 +140,19 @@ def test_no_query_string_breaks_an_admin_page(app, admin_client, one_of_each, qu
         if method == "GET":
             response = admin_client.get(f"{url}?{query}")
             assert response.status_code == 200, (url, query, response.status_code)
+
+
+@pytest.mark.parametrize("big_id", ["2147483648", "99999999999999999999"])
+def test_ids_beyond_the_column_range_are_404(app, admin_client, bearer, admin_user, big_id):
+    """Never a database error: a 32-bit INTEGER id column cannot hold these."""
+    token = csrf_token(admin_client, "/admin")
+    for rule in _admin_rules(app):
+        if not rule.arguments:
+            continue
+        url = _build(rule, dict.fromkeys(rule.arguments, big_id))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = admin_client.open(url, method=method, data={"csrf_token": token})
+            assert response.status_code == 404, (method, url, response.status_code)
+    response = admin_client.patch(f"/api/v1/admin/products/{big_id}", json={"price": 1},
+                                  headers=bearer(admin_user))
+    assert response.status_code == 404

@@ -268,3 +268,18 @@ def test_movement_page_names_who_changed_the_stock(ctx, make_product, make_user,
     ]
     rows, total = inventory.movement_page(product.id, page=2, per_page=2)
     assert (total, [r.kind for r in rows]) == (3, ["initial"])
+
+
+@pytest.mark.parametrize("product_id", [0, -1, 2**31, 10**20, "1", None])
+def test_ids_outside_the_column_range_are_unknown_products(ctx, admin_user, stock_state,
+                                                           product_id):
+    before = stock_state()
+    with pytest.raises(ProductNotFound):
+        inventory.adjust_stock(product_id, 1, "receipt", "delivery", admin_user.id)
+    with pytest.raises(ProductNotFound):
+        inventory.update_product(product_id, name="x")
+    with pytest.raises(ProductNotFound):
+        inventory.patch_product(product_id, {"price": 5})
+    with pytest.raises(ProductNotFound):
+        inventory.get_product(product_id)
+    assert stock_state() == before
