@@ -217,8 +217,9 @@ def patch_product(product_id: int, fields: dict, stock_delta=None, reason=None,
         product = _update_fields(uow.session, product_id, fields) if fields else None
         if stock_delta is not None:
             _apply_stock_change(uow.session, product_id, stock_delta, kind, reason, actor_id)
+        # change_stock wrote behind the ORM's back: read the row as it is now.
         if product is None:
-            product = uow.session.get(Product, product_id)
+            product = uow.session.get(Product, product_id, populate_existing=True)
         else:
             uow.session.refresh(product)
     return product
@@ -493,7 +494,8 @@ def import_receipts(text: str, actor_id: int | None) -> ReceiptPreview:
     """Apply a stock-receipt CSV: every row, or none.
 
     The file is checked again here (never trust a preview made earlier); one bad row raises
-    ``ReceiptImportRejected`` with the preview and nothing is written. Rows are applied in
+    ``ReceiptImportRejected`` with the preview and nothing is written. Each row becomes one
+    ``receipt`` movement whose reason ends with "(CSV line N)". Rows are applied in
     ascending product id order, the order every stock writer locks products in, so an
     import never deadlocks with a checkout.
     """
