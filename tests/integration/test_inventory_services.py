@@ -288,7 +288,8 @@ def test_ids_outside_the_column_range_are_unknown_products(ctx, admin_user, stoc
 def test_patch_answers_with_the_fresh_row_even_when_the_session_holds_a_copy(ctx, make_product,
                                                                             admin_user):
     product = make_product(stock=5)
-    assert db.session.get(Product, product.id).stock == 5
+    held = db.session.get(Product, product.id)  # referenced, so the identity map keeps it
     db.session.commit()  # ends the read without expiring the copy (expire_on_commit=False)
     patched = inventory.patch_product(product.id, {}, 3, "delivery", admin_user.id)
     assert patched.stock == 8
+    assert patched is held
