@@ -8,11 +8,10 @@ never sees data that might still roll back.
 
 from __future__ import annotations
 
-import logging
+import functools
 
 from flask import current_app
 
-log = logging.getLogger(__name__)
 
 # Checkout enqueues after its commit: when Redis is unreachable we want to hear so at once,
 # not after the OS's connect timeout.
@@ -21,11 +20,17 @@ REDIS_SOCKET_TIMEOUT = 2.0
 
 
 def redis_connection(url: str | None = None):
-    """A Redis client for the queue, with short timeouts."""
+    """The Redis client for the queue (short timeouts), one per URL and process."""
+    return _client(url or current_app.config["REDIS_URL"])
+
+
+# One client (and its connection pool) per URL: checkout must not open a new TCP connection
+# per order. redis-py's pool notices a fork and reconnects in the child.
+@functools.cache
+def _client(url: str):
     from redis import Redis
 
-    return Redis.from_url(url or current_app.config["REDIS_URL"],
-                          socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
+    return Redis.from_url(url, socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
                           socket_timeout=REDIS_SOCKET_TIMEOUT)
 
 

@@ -199,3 +199,23 @@ def test_status_command_lists_counts(app, runner, receiver, shopper, make_produc
     assert result.output.splitlines()[0] == "pending=0 delivered=1 failed=0"
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ExportEvent)) == 1
+
+
+@pytest.mark.postgres
+def test_rush_on_one_product_exports_exactly_the_orders_that_committed(
+        app, receiver, make_user, make_product, export_sink):
+    """Refused and retried checkouts leave no event and send nothing."""
+    from app.orders.services import place_order
+    from tests.helpers import outcome_counts, run_concurrently
+
+    product = make_product(stock=20)
+    users = [make_user(balance=100_000) for _ in range(30)]
+    outcomes = run_concurrently(app, lambda user_id: place_order(user_id, [(product.id, 1)]),
+                                [(user.id,) for user in users])
+
+    assert outcome_counts(outcomes) == {"ok": 20, "out_of_stock": 10}
+    paid = sorted(order.id for order, _ in (o for o in outcomes if isinstance(o, tuple)))
+    assert sorted(e.order_id for e in events(app)) == paid
+    assert {e.status for e in events(app)} == {"delivered"}
+    assert sorted(b["order_id"] for b in receiver.events_by_key().values()) == paid
+    assert len(receiver.requests) == 20
