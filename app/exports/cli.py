@@ -7,8 +7,12 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from rq import Worker
 
 from app.errors import DomainError
+from app.exports.services import export_summary, relay_pending, retry_event
+from app.extensions import db
+from app.jobs import get_queue, redis_connection
 
 
 exports_group = AppGroup("exports", help="Export events for the data platform (the outbox).")
@@ -23,8 +27,6 @@ exports_group = AppGroup("exports", help="Export events for the data platform (t
               help="Seconds between passes with --loop.")
 def relay_command(once: bool, older_than: float, interval: float):
     """Enqueue again the events that have been pending too long (Redis or worker was down)."""
-    from app.exports.services import relay_pending
-
     while True:
         enqueued, not_enqueued = relay_pending(older_than)
         click.echo(f"relay: {enqueued} enqueued, {not_enqueued} not enqueued (queue down)")
@@ -39,8 +41,6 @@ def relay_command(once: bool, older_than: float, interval: float):
 @click.argument("event_id", type=int)
 def retry_command(event_id: int):
     """Give a failed event a fresh set of attempts and enqueue it."""
-    from app.exports.services import retry_event
-
     try:
         event = retry_event(event_id)
     except DomainError as exc:
@@ -52,11 +52,6 @@ def retry_command(event_id: int):
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool):
     """Run an RQ worker (with its scheduler, for retry backoff) on the app's queue."""
-    from rq import Worker
-
-    from app.extensions import db
-    from app.jobs import get_queue, redis_connection
-
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline.")
     # The worker forks a child per job: it must not inherit this process's pooled connections.
@@ -69,8 +64,6 @@ def worker_command(burst: bool):
 @exports_group.command("status")
 def status_command():
     """Counts by status and the failed events with their last error."""
-    from app.exports.services import export_summary
-
     summary = export_summary()
     click.echo(" ".join(f"{status}={count}" for status, count in summary["counts"].items()))
     for event in summary["failed"]:

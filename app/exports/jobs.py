@@ -16,11 +16,13 @@ from __future__ import annotations
 import logging
 
 from flask import current_app, has_app_context
+from rq import Retry, get_current_job
 from sqlalchemy import case, select, update
 
 from app.db import retry_on_conflict, transaction, utcnow
 from app.exports.models import ExportEvent
 from app.exports.sink import DeliveryError, send
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +42,6 @@ def max_attempts() -> int:
 
 def retry_policy():
     """RQ's retry for one delivery: the attempts left after the first, with backoff."""
-    from rq import Retry
-
     intervals = list(current_app.config.get("EXPORT_RETRY_INTERVALS", DEFAULT_RETRY_INTERVALS))
     return Retry(max=max_attempts() - 1, interval=intervals)
 
@@ -67,8 +67,6 @@ def deliver_export(event_id: int) -> str:
 
 
 def _deliver(event_id: int) -> str:
-    from app.extensions import db
-
     event = db.session.execute(
         select(ExportEvent.status, ExportEvent.payload).where(ExportEvent.id == event_id)
     ).one_or_none()
@@ -83,16 +81,10 @@ def _deliver(event_id: int) -> str:
     except DeliveryError as exc:
         status, attempts = _record_failure(event_id, str(exc))
         log.warning("export event %s attempt %s failed: %s", event_id, attempts, exc)
-        if status == "pending" and _inside_rq_job():
+        if status == "pending" and get_current_job() is not None:
             raise DeliveryFailed(f"event {event_id}: {exc}") from exc
         return status
     return _record_delivery(event_id)
-
-
-def _inside_rq_job() -> bool:
-    from rq import get_current_job
-
-    return get_current_job() is not None
 
 
 @retry_on_conflict(attempts=5)

@@ -16,10 +16,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, update
 
+from app.coupons.models import UserCoupon
 from app.db import retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
+from app.exports.jobs import deliver_export, retry_policy
 from app.exports.models import ExportEvent
 from app.extensions import db
+from app.jobs import enqueue
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +50,6 @@ def _iso(moment: datetime | None) -> str | None:
 
 def order_snapshot(session, order) -> dict:
     """Everything the platform needs about ``order``, as it is now in this transaction."""
-    from app.coupons.models import UserCoupon
-
     coupon = None
     if order.user_coupon_id is not None:
         user_coupon = session.get(UserCoupon, order.user_coupon_id)
@@ -97,9 +98,6 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
 
 def enqueue_delivery(event_id: int) -> bool:
     """Hand one event to the background; log and return False instead of raising."""
-    from app.exports.jobs import deliver_export, retry_policy
-    from app.jobs import enqueue
-
     try:
         enqueue(deliver_export, event_id, retry=retry_policy())
     except Exception:  # noqa: BLE001 - the order is committed; the relay will pick this up
