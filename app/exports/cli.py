@@ -29,7 +29,8 @@ def relay_command(once: bool, older_than: float, interval: float):
     """Enqueue again the events that have been pending too long (Redis or worker was down)."""
     while True:
         enqueued, not_enqueued = relay_pending(older_than)
-        click.echo(f"relay: {enqueued} enqueued, {not_enqueued} not enqueued (queue down)")
+        left = f", {not_enqueued} left pending (queue unreachable)" if not_enqueued else ""
+        click.echo(f"relay: {enqueued} enqueued{left}")
         if once:
             if not_enqueued:
                 raise SystemExit(1)

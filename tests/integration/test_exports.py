@@ -126,9 +126,9 @@ def test_500_twice_then_delivered_on_the_third_try_through_the_relay(
     assert (event.status, event.attempts, event.last_error) == (
         "pending", 1, "HTTP 500 Internal Server Error")
 
-    assert "1 enqueued" in relay(runner)
+    assert relay(runner) == "relay: 1 enqueued\n"
     assert [(e.status, e.attempts) for e in events(app)] == [("pending", 2)]
-    assert "1 enqueued" in relay(runner)
+    assert relay(runner) == "relay: 1 enqueued\n"
     [event] = events(app)
     assert (event.status, event.attempts) == ("delivered", 2)
     assert [r["status"] for r in receiver.requests] == [500, 500, 200]
@@ -139,7 +139,7 @@ def test_relay_leaves_recently_enqueued_events_alone(app, runner, receiver, shop
                                                      make_product, buy):
     receiver.fail_next(1)
     buy(shopper, {make_product(): 1})
-    assert "0 enqueued" in relay(runner, older_than="300")
+    assert relay(runner, older_than="300") == "relay: 0 enqueued\n"
     assert [(e.status, e.attempts) for e in events(app)] == [("pending", 1)]
     assert len(receiver.requests) == 1
 
@@ -154,7 +154,7 @@ def test_always_failing_event_ends_failed_visible_to_admins_and_can_be_retried(
     assert (event.status, event.attempts) == ("failed", DEFAULT_MAX_ATTEMPTS)
     assert event.last_error == "HTTP 503 Service Unavailable"
     assert len(receiver.requests) == DEFAULT_MAX_ATTEMPTS
-    assert "0 enqueued" in relay(runner)  # failed events wait for a person
+    assert relay(runner) == "relay: 0 enqueued\n"  # failed events wait for a person
 
     admin = make_user(is_admin=True)
     response = client.get("/api/v1/admin/exports",
@@ -219,3 +219,36 @@ def test_rush_on_one_product_exports_exactly_the_orders_that_committed(
     assert {e.status for e in events(app)} == {"delivered"}
     assert sorted(b["order_id"] for b in receiver.events_by_key().values()) == paid
     assert len(receiver.requests) == 20
+
+
+def test_delivering_a_delivered_event_again_sends_nothing(app, receiver, shopper,
+                                                          make_product, buy):
+    from app.exports.jobs import deliver_export
+
+    buy(shopper, {make_product(): 1})
+    [event] = events(app)
+    with app.app_context():
+        assert deliver_export(event.id) == "delivered"
+        assert deliver_export(999_999) == "missing"
+    assert len(receiver.requests) == 1
+
+
+def test_relay_loop_passes_until_stopped(app, runner, receiver, shopper, make_product, buy,
+                                         monkeypatch):
+    import app.exports.cli as exports_cli
+
+    receiver.fail_next(1)
+    buy(shopper, {make_product(): 1})
+    naps = []
+
+    def nap(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(exports_cli.time, "sleep", nap)
+    result = runner.invoke(args=["exports", "relay", "--loop", "--older-than", "0",
+                                 "--interval", "5"])
+    assert naps == [5, 5]
+    assert result.output.splitlines()[:2] == ["relay: 1 enqueued", "relay: 0 enqueued"]
+    assert [e.status for e in events(app)] == ["delivered"]
