@@ -47,6 +47,16 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# Ids are 32-bit INTEGER columns: a larger number can only be unknown, and PostgreSQL would
+# reject it with a driver error rather than find nothing.
+MAX_ID = 2**31 - 1
+
+
+def is_id(value) -> bool:
+    """True for an int that can be a row id (bool is not an id)."""
+    return type(value) is int and 1 <= value <= MAX_ID
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -123,12 +133,15 @@ def transaction():
     """One unit of work: commits when the block ends, rolls back if it raises.
 
     Any read-only transaction the caller opened (e.g. loading ``current_user``) is ended
-    first, so that each attempt of a retried service reads fresh rows.
+    and every object the session holds is expired, so that each attempt of a retried
+    service reads fresh rows even where an earlier commit left copies behind
+    (``expire_on_commit`` is off so that views can render what a service returned).
     """
     from app.extensions import db
 
     session = db.session
     session.rollback()
+    session.expire_all()
     uow = UnitOfWork(session)
     token = _write_intent.set(True)
     try:

@@ -3,13 +3,13 @@
 from flask import Blueprint, abort, request
 from flask_login import current_user
 
+from app.db import MAX_ID
 from app.extensions import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Ids are 32-bit INTEGER columns: a larger number in a URL is a 404 before any query, not a
-# database error.
-ID = "int(max=2147483647)"
+# A larger number in a URL than any row id is a 404 before any query, not a database error.
+ID = f"int(max={MAX_ID})"
 
 
 @bp.before_request

@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.bestsellers.models import ProductDailySales
 from app.bestsellers.sales import shop_day
 from app.coupons.models import Coupon, UserCoupon
-from app.db import utcnow
+from app.db import is_id, utcnow
 from app.extensions import db
 from app.exports.models import ExportEvent
 from app.orders.models import Order
@@ -188,7 +188,7 @@ class OrderDetail:
 
 def order_detail(order_id: int) -> OrderDetail:
     """Any shopper's order with its shopper, coupon and export events, or ``OrderNotFound``."""
-    order = db.session.get(Order, order_id) if 1 <= order_id <= 2**31 - 1 else None
+    order = db.session.get(Order, order_id) if is_id(order_id) else None
     if order is None:
         raise OrderNotFound(f"There is no order #{order_id}.")
     coupon = None

@@ -5,6 +5,7 @@ from flask import g
 from app.api.common import admin_required, bp, json_body
 from app.api.openapi import SECURED, json_content, problem_responses, ref
 from app.catalog import inventory
+from app.db import MAX_ID
 from app.errors import InvalidInput
 
 CREATE_FIELDS = {"name", "price", "stock", "description"}
@@ -38,7 +39,7 @@ def admin_create_product():
     return product_json(product), 201
 
 
-@bp.patch(f"/admin/products/<int(max={inventory.MAX_ID}):product_id>")
+@bp.patch(f"/admin/products/<int(max={MAX_ID}):product_id>")
 @admin_required
 def admin_patch_product(product_id: int):
     body = json_body()
@@ -114,7 +115,7 @@ OPENAPI_PATHS = {
             "security": SECURED,
             "parameters": [{"name": "product_id", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 1,
-                                       "maximum": inventory.MAX_ID}}],
+                                       "maximum": MAX_ID}}],
             "requestBody": {"required": True, "content": json_content(ref("ProductPatch"))},
             "responses": {
                 "200": {"description": "The product after the change",

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from app.cart.models import CartItem
 from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound
-from app.db import retry_on_conflict, transaction
+from app.db import is_id, retry_on_conflict, transaction
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 
@@ -24,11 +24,7 @@ MIN_QUANTITY = 1
 MAX_QUANTITY = 10_000
 CART_ATTEMPTS = 3
 # Ids are PostgreSQL integers: a larger number names nothing, and binding it would fail.
-MAX_ID = 2**31 - 1
 
-
-def is_id(value) -> bool:
-    return type(value) is int and 1 <= value <= MAX_ID
 
 
 class CartLineNotFound(DomainError):

@@ -19,7 +19,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.catalog.models import Product, StockMovement
 from app.catalog.stock import ProductNotFound, change_stock
-from app.db import retry_on_conflict, transaction
+from app.db import is_id, retry_on_conflict, transaction
 from app.errors import InvalidInput
 from app.extensions import db
 from app.orders.models import Order
@@ -31,7 +31,6 @@ PRICE_MAX = 100_000_000  # the most a wallet can hold: dearer products could nev
 STOCK_MAX = 1_000_000
 DELTA_MAX = 1_000_000
 LOW_STOCK_DEFAULT = 5
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns; a larger one can only be unknown
 ADJUSTMENT_KINDS = ("receipt", "correction")
 EDITABLE_FIELDS = ("name", "price", "description", "is_active")
 WRITE_ATTEMPTS = 5
@@ -118,7 +117,7 @@ def _clean_fields(fields: dict) -> dict:
 
 
 def _known_id(product_id) -> int:
-    if type(product_id) is not int or not 1 <= product_id <= MAX_ID:
+    if not is_id(product_id):
         raise ProductNotFound(f"There is no product #{product_id}.")
     return product_id
 

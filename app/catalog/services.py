@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from app.catalog.models import Product
 from app.catalog.stock import ProductNotFound
+from app.db import is_id
 from app.extensions import db
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
 # Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found", not
 # an out-of-range error from the driver.
-_MAX_ID = 2**31 - 1
 
 
 def _like_pattern(q: str) -> str:
@@ -47,7 +47,7 @@ def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
 
 def get_product(product_id: int) -> Product:
     """The active product ``product_id``; ``ProductNotFound`` when unknown or hidden."""
-    product = db.session.get(Product, product_id) if 1 <= product_id <= _MAX_ID else None
+    product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None or not product.is_active:
         raise ProductNotFound(f"There is no product #{product_id}.")
     return product

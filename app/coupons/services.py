@@ -17,7 +17,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.coupons.models import Coupon, UserCoupon
-from app.db import retry_on_conflict, transaction, utcnow
+from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
 from app.extensions import db
 
@@ -28,7 +28,6 @@ MAX_AMOUNT = 100_000_000  # no discount or minimum can exceed the largest possib
 MAX_QUANTITY = 1_000_000
 MAX_VALID_DAYS = 365
 NAME_MAX = 120
-MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns; a larger one can only be unknown
 
 
 class CouponNotFound(DomainError):
@@ -110,10 +109,6 @@ def user_coupon_status(user_coupon: UserCoupon, now: datetime) -> str:
     return "available"
 
 
-def _is_id(value) -> bool:
-    """Whether ``value`` could be a row id at all (bigger ints overflow the driver)."""
-    return type(value) is int and 1 <= value <= MAX_ID
-
 
 def _violates(error: IntegrityError, constraint: str, sqlite_columns: str) -> bool:
     """Whether ``error`` is the named unique constraint (PostgreSQL) or those columns (SQLite)."""
@@ -136,7 +131,7 @@ def reserve_coupon(session, user_id: int, user_coupon_id: int, subtotal: int, no
     not paused, and ``subtotal >= min_order_amount``; otherwise ``CouponNotUsable``.
     """
     user_coupon = None
-    if _is_id(user_coupon_id):
+    if is_id(user_coupon_id):
         user_coupon = session.scalar(
             select(UserCoupon).where(UserCoupon.id == user_coupon_id,
                                      UserCoupon.user_id == user_id)
@@ -220,7 +215,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
     with transaction() as uow:
         session = uow.session
         now = utcnow()
-        coupon = session.get(Coupon, coupon_id) if _is_id(coupon_id) else None
+        coupon = session.get(Coupon, coupon_id) if is_id(coupon_id) else None
         if coupon is None:
             raise CouponNotFound(f"There is no coupon #{coupon_id}.")
         if not is_claimable(coupon, now):
@@ -356,7 +351,7 @@ def set_coupon_status(coupon_id: int, status) -> Coupon:
     """
     if status not in STATUSES:
         raise InvalidInput("The status is 'active' or 'paused'.", field="status")
-    if not _is_id(coupon_id):
+    if not is_id(coupon_id):
         raise CouponNotFound(f"There is no coupon #{coupon_id}.")
     with transaction() as uow:
         updated = uow.session.execute(

@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.bestsellers.sales import record_units, shop_day
 from app.cart.models import CartItem
-from app.cart.services import MAX_QUANTITY, MIN_QUANTITY, is_id
+from app.cart.services import MAX_QUANTITY, MIN_QUANTITY
 from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
 from app.coupons.models import Coupon, UserCoupon
 from app.coupons.services import (CouponNotFound, coupon_discount, mark_coupon_used,
                                   release_coupon, reserve_coupon)
-from app.db import retry_on_conflict, transaction, utcnow
+from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
 from app.exports.services import record_order_event
 from app.extensions import db

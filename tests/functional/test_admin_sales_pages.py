@@ -130,14 +130,14 @@ def three_orders(app, make_user, make_product):
     lee = make_user(balance=50_000, email="lee@shop.kr")
     product = make_product(price=1_000, stock=50)
     with app.app_context():
-        old, _ = place_order(kim.id, [(product.id, 1)])
+        old = place_order(kim.id, [(product.id, 1)])[0].id
         with transaction() as uow:
-            uow.session.execute(Order.__table__.update().where(Order.id == old.id)
+            uow.session.execute(Order.__table__.update().where(Order.id == old)
                                 .values(created_at=utcnow() - timedelta(days=3)))
-        paid, _ = place_order(lee.id, [(product.id, 2)])
-        cancelled, _ = place_order(kim.id, [(product.id, 3)])
-        cancel_order(kim.id, cancelled.id)
-    return SimpleNamespace(old=old.id, paid=paid.id, cancelled=cancelled.id, kim=kim.id,
+        paid = place_order(lee.id, [(product.id, 2)])[0].id
+        cancelled = place_order(kim.id, [(product.id, 3)])[0].id
+        cancel_order(kim.id, cancelled)
+    return SimpleNamespace(old=old, paid=paid, cancelled=cancelled, kim=kim.id,
                            lee=lee.id, product=product.id)
 
 
