@@ -1,0 +1,1 @@
+"""`flask audit`: the shop's invariants checked over the whole database."""
