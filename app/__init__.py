@@ -60,6 +60,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    from app.security import init_security
+
+    init_security(app)
+
     from app.cli import register_cli
 
     register_cli(app)

@@ -52,6 +52,19 @@ def _engine_options(database_url: str) -> dict:
     }
 
 
+# Limits in the ``limits`` notation ("10/minute", "5 per hour"), each overridable by an
+# environment variable of the same name prefixed RATELIMIT_. Logging in on the page and
+# asking the API for a token share one budget: both guess the same password.
+RATE_LIMIT_DEFAULTS = {
+    "LOGIN_ACCOUNT": "10/minute",
+    "LOGIN_ADDRESS": "30/minute",
+    "SIGNUP_ACCOUNT": "5/hour",
+    "SIGNUP_ADDRESS": "20/hour",
+    "TOPUP_ACCOUNT": "20/minute",
+    "TOPUP_ADDRESS": "60/minute",
+}
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping for this process."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -65,7 +78,9 @@ def load_config(instance_path: Path) -> dict:
         "REDIS_URL": redis_url,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
+        # Cookies only over HTTPS once the shop is deployed; the embedded default is plain HTTP.
+        "SESSION_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
+        "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", production),
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
@@ -77,6 +92,12 @@ def load_config(instance_path: Path) -> dict:
         "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),
         "BEST_SELLERS_TTL": int(os.environ.get("BEST_SELLERS_TTL", "60")),
         "PER_PAGE": 12,
+        # Flask-Limiter: Redis when there is one, so every app server counts against the
+        # same budget. RATELIMIT_ENABLED=false for load tests run from one address.
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        **{f"RATELIMIT_{name}": os.environ.get(f"RATELIMIT_{name}", default)
+           for name, default in RATE_LIMIT_DEFAULTS.items()},
     }
     if redis_url:
         config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,

@@ -51,6 +51,11 @@ def app(tmp_path_factory):
         "TESTING": True,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing; production keeps scrypt
         "SERVER_NAME": None,
+        # Suites log in many times from one address; tests/security builds its own app with
+        # the limits on. Plain-HTTP test servers cannot carry Secure cookies.
+        "RATELIMIT_ENABLED": False,
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
     }
     if USING_POSTGRES:
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {
