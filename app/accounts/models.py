@@ -19,6 +19,13 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     is_admin: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    # Flask-Login keeps "<id>:<session_token>" in the session cookie. Logging out replaces the
+    # token, so a copied cookie (or one left on another device) stops working; null until the
+    # first login.
+    session_token: Mapped[str | None] = mapped_column(String(64))
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import secrets
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -136,6 +137,44 @@ def create_admin(email, password, name: str = "Admin") -> User:
         user.is_admin = True
         user.password_hash = password_hash
     return user
+
+
+def open_session(user: User) -> User:
+    """``user`` with a session token, creating one on their first login.
+
+    Set only where none exists yet (compare-and-set), so two first logins racing each other
+    agree on one token instead of the second silently logging the first out.
+    """
+    with transaction() as uow:
+        uow.session.execute(
+            update(User).where(User.id == user.id, User.session_token.is_(None))
+            .values(session_token=secrets.token_urlsafe(32))
+            .execution_options(synchronize_session=False)
+        )
+        user.session_token = uow.session.scalar(
+            select(User.session_token).where(User.id == user.id))
+    return user
+
+
+def close_sessions(user_id: int) -> None:
+    """Log ``user_id`` out everywhere: every session cookie issued so far stops working."""
+    with transaction() as uow:
+        uow.session.execute(
+            update(User).where(User.id == user_id)
+            .values(session_token=secrets.token_urlsafe(32))
+            .execution_options(synchronize_session=False)
+        )
+
+
+def user_for_session(session_id: str) -> User | None:
+    """The user a session cookie's ``<id>:<token>`` names, if that token is still current."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token is None:
+        return None
+    return user if hmac.compare_digest(user.session_token, token) else None
 
 
 def _token_digest(token: str) -> str:

@@ -9,7 +9,7 @@ from app.accounts import services
 from app.accounts.forms import LoginForm, SignupForm
 from app.accounts.models import User
 from app.errors import DomainError, show_on_form
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 
 bp = Blueprint("accounts", __name__)
 
@@ -19,8 +19,8 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(session_id: str):
+    return services.user_for_session(session_id)
 
 
 def _safe_next(default: str) -> str:
@@ -41,7 +41,7 @@ def _safe_next(default: str) -> str:
 
 def _start_session(user: User) -> None:
     session.clear()  # a fresh session on login: no fixation of a pre-login session
-    login_user(user)
+    login_user(services.open_session(user))
 
 
 @bp.route("/signup", methods=["GET", "POST"])
@@ -85,7 +85,11 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """POST with the CSRF token only, so no link or image elsewhere can log a shopper out."""
+    """POST with the CSRF token only, so no link or image elsewhere can log a shopper out.
+
+    Logs out every session of this account, so a stolen copy of the cookie is useless too.
+    """
+    services.close_sessions(current_user.id)
     logout_user()
     session.clear()
     flash("You are logged out.", "info")

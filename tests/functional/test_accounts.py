@@ -95,7 +95,7 @@ def test_login_rotates_the_session(app, client, make_user):
 
     assert post_login != pre_login
     data = decode_session(app, post_login)
-    assert data["_user_id"] == str(user.id)
+    assert data["_user_id"].startswith(f"{user.id}:")  # "<id>:<session token>"
     assert data.get("csrf_token") != pre_login_csrf
     # The planted cookie is still anonymous after the victim logged in.
     attacker = app.test_client()
