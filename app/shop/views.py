@@ -14,3 +14,9 @@ def home():
     """A welcome, the newest products, and (from the best-sellers capability) what sells."""
     return render_template("shop/home.html",
                            products=list_products(page=1, per_page=HOME_PRODUCTS).items)
+
+
+@bp.get("/healthz")
+def healthz():
+    """Liveness for load balancers: the process answers; no database, session or template."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}

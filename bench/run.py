@@ -1,0 +1,613 @@
+"""Load benchmark over real HTTP: the production stack on 127.0.0.1, eight scenarios, one table.
+
+    .venv/bin/pip install -e ".[bench]"
+    .venv/bin/python bench/run.py [--quick] [--scenarios hello,flash-sale,...]
+                                  [--worker-class gthread|sync] [--workers 4] [--threads 8]
+                                  [--profile hot-checkout]
+
+What it does, all on 127.0.0.1 and all its own:
+
+1. a fresh PostgreSQL database (``--database``, default ``sf_bench``: dropped and created
+   again, then ``flask db upgrade``) and an emptied Redis database (``--redis-db``, default 11);
+2. gunicorn (``wsgi:app``) with the README's recommendation (4 gthread workers × 8 threads)
+   unless told otherwise, an RQ worker (``flask exports worker``), ``RATELIMIT_ENABLED=false``;
+3. for each scenario: its shoppers, API tokens, products and coupon written straight into the
+   database *before* the clock starts; then every request released at once to a pool of
+   ``--connections`` keep-alive connections (aiohttp), each request timed from send to last
+   byte; then the final state read back and ``flask audit``'s checks run;
+4. one table: requests/s, p50/p95/p99, outcomes by status and problem code, false rejections
+   (refused while stock or coupons remained, from the final state), the audit, and the ratios
+   the issue asks for. Exit 1 when an outcome target is missed or an audit fails.
+
+``--profile SCENARIO`` also samples every gunicorn worker with py-spy during that scenario and
+prints where the time went (own time per function, and time inside the main phases).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import json
+import os
+import platform
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+VENV_BIN = Path(sys.executable).parent
+
+import aiohttp
+import psycopg
+from sqlalchemy import func, insert, select
+
+from app import create_app
+from app.accounts.models import ApiToken, User
+from app.audit.services import run_audit
+from app.catalog.models import Product, StockMovement
+from app.coupons.models import Coupon, UserCoupon
+from app.db import utcnow
+from app.extensions import db
+from app.wallet.models import LedgerEntry, Wallet
+
+SCENARIOS = ("hello", "browse", "best-sellers", "flash-sale", "hot-checkout",
+             "checkout-spread", "coupon-rush", "wallet-storm")
+RATIOS = (("hot-checkout", "checkout-spread", 0.7), ("checkout-spread", "hello", 0.2),
+          ("coupon-rush", "hello", 0.4), ("best-sellers", "hello", 0.8))
+SHOPPER_BALANCE = 1_000_000
+PRICE = 1_000
+
+
+@dataclass
+class Sizes:
+    reads: int = 3_000          # hello, browse, best-sellers
+    shoppers: int = 1_000       # flash-sale, hot-checkout, checkout-spread
+    flash_stock: int = 100
+    rush_shoppers: int = 2_000
+    rush_quantity: int = 100
+    topups: int = 1_000
+    wallets: int = 10
+
+    @classmethod
+    def quick(cls) -> Sizes:
+        return cls(reads=500, shoppers=200, flash_stock=20, rush_shoppers=400,
+                   rush_quantity=20, topups=200, wallets=10)
+
+
+@dataclass
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    latencies: list[float]
+    outcomes: collections.Counter
+    false_rejections: int = 0
+    audit: str = "-"
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+    def percentile(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+# --- the stack --------------------------------------------------------------------------
+
+
+class Stack:
+    """PostgreSQL database, Redis db, gunicorn and an RQ worker, started and stopped here."""
+
+    def __init__(self, args):
+        self.args = args
+        self.url = f"http://127.0.0.1:{args.port}"
+        self.database_url = f"postgresql://postgres@127.0.0.1/{args.database}"
+        self.redis_url = f"redis://127.0.0.1:6379/{args.redis_db}"
+        self.logs = Path(tempfile.mkdtemp(prefix="sf-bench-"))
+        self.processes: list[subprocess.Popen] = []
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.redis_url,
+            "RATELIMIT_ENABLED": "false",
+            "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
+            "RQ_QUEUE_NAME": "storefront-bench",
+            # One connection per thread, none waiting: the pool never queues a request.
+            "DB_POOL_SIZE": str(max(args.threads, 1) if args.worker_class == "gthread" else 1),
+            "DB_MAX_OVERFLOW": "2",
+        }
+
+    def reset_database(self) -> None:
+        with psycopg.connect("postgresql://postgres@127.0.0.1/postgres", autocommit=True) as c:
+            c.execute(f'DROP DATABASE IF EXISTS "{self.args.database}" WITH (FORCE)')
+            c.execute(f'CREATE DATABASE "{self.args.database}"')
+        subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
+                       env=self.env, check=True, capture_output=True)
+        subprocess.run(["redis-cli", "-n", str(self.args.redis_db), "flushdb"], check=True,
+                       capture_output=True)
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+        self.processes.append(process)
+        return process
+
+    def start(self) -> None:
+        a = self.args
+        command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{a.port}",
+                   "--workers", str(a.workers), "--worker-class", a.worker_class,
+                   "--backlog", "4096", "--access-logfile", "-" if a.access_log else "/dev/null",
+                   "--log-level", "warning"]
+        if a.worker_class == "gthread":
+            command += ["--threads", str(a.threads)]
+        self.gunicorn = self._spawn("gunicorn", command + ["wsgi:app"])
+        self._spawn("rq-worker", [str(VENV_BIN / "flask"), "--app", "wsgi", "exports", "worker"])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer on {self.url}; see {self.logs}")
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True,
+                             text=True).stdout
+        return [int(pid) for pid in out.split()]
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+
+# --- data, written before the clock starts ----------------------------------------------
+
+
+class Data:
+    """Shoppers, tokens, products and coupons straight into the database (not timed)."""
+
+    def __init__(self, stack: Stack):
+        os.environ.update({k: stack.env[k] for k in ("DATABASE_URL", "REDIS_URL",
+                                                     "RATELIMIT_ENABLED", "SECRET_KEY")})
+        self.app = create_app()
+        self.seq = 0
+
+    def shoppers(self, n: int, balance: int = SHOPPER_BALANCE) -> list[tuple[int, str]]:
+        """``n`` shoppers with ``balance`` points (a ``charge`` ledger row each) and a token."""
+        now = utcnow()
+        start, self.seq = self.seq, self.seq + n
+        tokens = [secrets.token_urlsafe(32) for _ in range(n)]
+        with self.app.app_context():
+            session = db.session
+            ids = session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True), [
+                {"email": f"bench{start + i}@example.com", "name": f"Bench {start + i}",
+                 # Nobody logs in as a bench shopper: they use API tokens.
+                 "password_hash": "!", "is_admin": False, "created_at": now}
+                for i in range(n)]).all()
+            session.execute(insert(Wallet), [{"user_id": i, "balance": balance, "version": 1}
+                                             for i in ids])
+            if balance:
+                session.execute(insert(LedgerEntry), [
+                    {"user_id": i, "kind": "charge", "amount": balance, "balance_after": balance,
+                     "created_at": now} for i in ids])
+            from app.accounts.services import _token_digest
+            session.execute(insert(ApiToken), [
+                {"user_id": i, "token_hash": _token_digest(t), "created_at": now}
+                for i, t in zip(ids, tokens)])
+            session.commit()
+        return list(zip(ids, tokens))
+
+    def products(self, n: int, stock: int) -> list[int]:
+        now = utcnow()
+        with self.app.app_context():
+            session = db.session
+            ids = session.scalars(
+                insert(Product).returning(Product.id, sort_by_parameter_order=True),
+                [{"name": f"Bench product {self.seq}-{i}", "description": "A bench product.",
+                  "price": PRICE, "stock": stock, "is_active": True, "created_at": now,
+                  "version": 1} for i in range(n)]).all()
+            self.seq += 1
+            session.execute(insert(StockMovement), [
+                {"product_id": i, "delta": stock, "kind": "initial", "reason": "bench",
+                 "created_at": now} for i in ids])
+            session.commit()
+        return list(ids)
+
+    def coupon(self, quantity: int) -> int:
+        now = utcnow()
+        with self.app.app_context():
+            coupon = Coupon(name="Bench rush", discount_type="fixed", discount_value=500,
+                            min_order_amount=0, quantity=quantity, remaining=quantity,
+                            starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(days=1),
+                            valid_days=7, status="active")
+            db.session.add(coupon)
+            db.session.commit()
+            return coupon.id
+
+    def scalar(self, statement):
+        with self.app.app_context():
+            try:
+                return db.session.scalar(statement)
+            finally:
+                db.session.remove()
+
+    def audit(self) -> str:
+        with self.app.app_context():
+            try:
+                findings = run_audit()
+            finally:
+                db.session.remove()
+        return "clean" if not findings else "FAIL " + ",".join(f.check.name for f in findings)
+
+
+# --- the load generator -----------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    token: str | None = None
+    body: dict | None = None
+
+
+async def _fire(url: str, calls: list[Call], connections: int):
+    """Every call released at once onto ``connections`` keep-alive connections."""
+    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
+    timeout = aiohttp.ClientTimeout(total=300)
+    latencies: list[float] = []
+    outcomes: collections.Counter = collections.Counter()
+    queue: asyncio.Queue = asyncio.Queue()
+    for call in calls:
+        queue.put_nowait(call)
+
+    async def client(session):
+        while True:
+            try:
+                call = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            headers = {"Authorization": f"Bearer {call.token}"} if call.token else {}
+            started = time.perf_counter()
+            try:
+                async with session.request(call.method, url + call.path, json=call.body,
+                                           headers=headers) as response:
+                    body = await response.read()
+                    status = response.status
+            except aiohttp.ClientError as exc:
+                outcomes[f"error {type(exc).__name__}"] += 1
+                continue
+            latencies.append(time.perf_counter() - started)
+            code = ""
+            if status >= 400 and response.content_type == "application/problem+json":
+                code = " " + json.loads(body).get("code", "?")
+            outcomes[f"{status}{code}"] += 1
+
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        # Open the connections before the clock starts, as a warm server would have them.
+        async def warm():
+            async with session.get(url + "/healthz") as response:
+                await response.read()
+
+        await asyncio.gather(*(warm() for _ in range(connections)))
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(connections)))
+        elapsed = time.perf_counter() - started
+    return elapsed, latencies, outcomes
+
+
+def fire(stack: Stack, name: str, calls: list[Call]) -> Result:
+    elapsed, latencies, outcomes = asyncio.run(_fire(stack.url, calls, stack.args.connections))
+    return Result(name, len(calls), elapsed, latencies, outcomes)
+
+
+# --- scenarios --------------------------------------------------------------------------
+
+
+def order_call(token: str, product_id: int) -> Call:
+    return Call("POST", "/api/v1/orders", token,
+                {"items": [{"product_id": product_id, "quantity": 1}]})
+
+
+def check(result: Result, expected: dict[str, int]) -> None:
+    if dict(result.outcomes) != expected:
+        result.problems.append(f"outcomes {dict(result.outcomes)} != {expected}")
+
+
+def scenario_hello(stack, data, sizes):
+    result = fire(stack, "hello", [Call("GET", "/healthz")] * sizes.reads)
+    check(result, {"200": sizes.reads})
+    return result
+
+
+def scenario_browse(stack, data, sizes):
+    ids = data.products(50, stock=1_000)
+    calls = [Call("GET", f"/products?page={1 + i % 4}") if i % 3 == 0
+             else Call("GET", f"/products/{ids[i % len(ids)]}") for i in range(sizes.reads)]
+    result = fire(stack, "browse", calls)
+    check(result, {"200": sizes.reads})
+    return result
+
+
+def scenario_best_sellers(stack, data, sizes):
+    result = fire(stack, "best-sellers", [Call("GET", "/api/v1/products/best-sellers")]
+                  * sizes.reads)
+    check(result, {"200": sizes.reads})
+    return result
+
+
+def _checkout(stack, name: str, shoppers, product_for, stock_left) -> Result:
+    """Each shopper buys one unit; refusals while stock remained are false rejections."""
+    result = fire(stack, name, [order_call(token, product_for(i))
+                                for i, (_, token) in enumerate(shoppers)])
+    result.false_rejections = min(result.requests - result.outcomes["201"], stock_left())
+    return result
+
+
+def scenario_flash_sale(stack, data, sizes):
+    (product,) = data.products(1, stock=sizes.flash_stock)
+    shoppers = data.shoppers(sizes.shoppers)
+    result = _checkout(stack, "flash-sale", shoppers, lambda i: product,
+                       lambda: data.scalar(select(Product.stock).where(Product.id == product)))
+    check(result, {"201": sizes.flash_stock,
+                   "409 out_of_stock": sizes.shoppers - sizes.flash_stock})
+    return result
+
+
+def scenario_hot_checkout(stack, data, sizes):
+    (product,) = data.products(1, stock=1_000_000)
+    shoppers = data.shoppers(sizes.shoppers)
+    result = _checkout(stack, "hot-checkout", shoppers, lambda i: product,
+                       lambda: data.scalar(select(Product.stock).where(Product.id == product)))
+    check(result, {"201": sizes.shoppers})
+    return result
+
+
+def scenario_checkout_spread(stack, data, sizes):
+    products = data.products(sizes.shoppers, stock=1_000)
+    shoppers = data.shoppers(sizes.shoppers)
+    result = _checkout(stack, "checkout-spread", shoppers, lambda i: products[i],
+                       lambda: data.scalar(select(func.sum(Product.stock))
+                                           .where(Product.id.in_(products))))
+    check(result, {"201": sizes.shoppers})
+    return result
+
+
+def scenario_coupon_rush(stack, data, sizes):
+    coupon = data.coupon(sizes.rush_quantity)
+    shoppers = data.shoppers(sizes.rush_shoppers, balance=0)
+    result = fire(stack, "coupon-rush", [Call("POST", f"/api/v1/coupons/{coupon}/claims", token)
+                                         for _, token in shoppers])
+    remaining = data.scalar(select(Coupon.remaining).where(Coupon.id == coupon))
+    issued = data.scalar(select(func.count()).select_from(UserCoupon)
+                         .where(UserCoupon.coupon_id == coupon))
+    result.false_rejections = min(result.requests - result.outcomes["201"], remaining)
+    check(result, {"201": sizes.rush_quantity,
+                   "409 coupon_sold_out": sizes.rush_shoppers - sizes.rush_quantity})
+    if issued != sizes.rush_quantity:
+        result.problems.append(f"{issued} coupons issued, not {sizes.rush_quantity}")
+    return result
+
+
+def scenario_wallet_storm(stack, data, sizes):
+    wallets = data.shoppers(sizes.wallets, balance=0)
+    amount = 1_000
+    calls = [Call("POST", "/api/v1/wallet/charges", wallets[i % sizes.wallets][1],
+                  {"amount": amount}) for i in range(sizes.topups)]
+    result = fire(stack, "wallet-storm", calls)
+    check(result, {"201": sizes.topups})
+    per_wallet = sizes.topups // sizes.wallets * amount
+    for user_id, _ in wallets:
+        balance = data.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
+        if balance != per_wallet:
+            result.problems.append(f"wallet {user_id}: {balance:,} != {per_wallet:,}")
+    return result
+
+
+RUNNERS = {
+    "hello": scenario_hello, "browse": scenario_browse, "best-sellers": scenario_best_sellers,
+    "flash-sale": scenario_flash_sale, "hot-checkout": scenario_hot_checkout,
+    "checkout-spread": scenario_checkout_spread, "coupon-rush": scenario_coupon_rush,
+    "wallet-storm": scenario_wallet_storm,
+}
+
+
+# --- profiling --------------------------------------------------------------------------
+
+
+PHASES = {  # a frame name → the phase it stands for (the innermost match wins)
+    "user_for_token": "token lookup", "place_order": "place_order (all)",
+    "change_stock": "stock UPDATE (hot row)", "change_balance": "wallet UPDATE",
+    "record_units": "daily sales upsert", "record_order_event": "export event",
+    "commit": "COMMIT", "balance_after": "balance_after read",
+    "order_json": "response JSON", "_place": "_place",
+}
+
+
+def start_profile(stack: Stack, out: Path) -> list[subprocess.Popen]:
+    py_spy = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
+    if not py_spy:
+        raise SystemExit("--profile needs py-spy: pip install -e '.[bench]'")
+    return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--rate", "200",
+                              "--format", "raw", "--output", str(out / f"{pid}.txt"),
+                              "--nonblocking"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for pid in stack.worker_pids()]
+
+
+def stop_profile(recorders: list[subprocess.Popen], out: Path, top: int = 25) -> str:
+    for recorder in recorders:
+        recorder.send_signal(signal.SIGINT)
+    for recorder in recorders:
+        recorder.wait(timeout=30)
+    own: collections.Counter = collections.Counter()
+    inside: collections.Counter = collections.Counter()
+    total = idle = 0
+    for path in out.glob("*.txt"):
+        for line in path.read_text().splitlines():
+            stack, _, count = line.rpartition(" ")
+            if not stack:
+                continue
+            n = int(count)
+            frames = stack.split(";")
+            total += n
+            leaf = frames[-1]
+            if any(word in leaf for word in ("select", "poll", "wait (threading", "accept",
+                                             "_wait_for_tstate_lock", "run_for_one")) \
+                    and not any("request" in f or "handle" in f for f in frames[-6:-1]):
+                idle += n
+                continue
+            own[leaf.split(" (")[0] + " (" + leaf.split(" (")[-1]] += n
+            seen = set()
+            for frame in frames:
+                name = frame.split(" (")[0]
+                if name in PHASES and name not in seen:
+                    seen.add(name)
+                    inside[PHASES[name]] += n
+    busy = max(total - idle, 1)
+    lines = [f"py-spy: {total:,} samples over {len(recorders)} workers, "
+             f"{busy:,} not idle", "time inside (share of non-idle samples):"]
+    lines += [f"  {share / busy:6.1%}  {name}" for name, share in inside.most_common()]
+    lines.append(f"own time, top {top}:")
+    lines += [f"  {n / busy:6.1%}  {name}" for name, n in own.most_common(top)]
+    return "\n".join(lines)
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in
+                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
+               platform.processor())
+    mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal"))) // 1024 // 1024
+    pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc",
+                         "SHOW server_version"], capture_output=True, text=True).stdout.strip()
+    redis = subprocess.run(["redis-server", "--version"], capture_output=True,
+                           text=True).stdout.split()[2:3]
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem} GiB, Linux {platform.release()}, "
+            f"PostgreSQL {pg}, Redis {''.join(redis).removeprefix('v=')}, "
+            f"Python {platform.python_version()}")
+
+
+def table(results: dict[str, Result]) -> str:
+    rows = ["| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | outcomes | "
+            "false rejections | audit |", "|---|---:|---:|---:|---:|---:|---|---:|---|"]
+    for r in results.values():
+        outcomes = ", ".join(f"{n:,} × {k}" for k, n in sorted(r.outcomes.items()))
+        rows.append(f"| {r.name} | {r.requests:,} | {r.rate:,.0f} | {r.percentile(50):.0f} | "
+                    f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {outcomes} | "
+                    f"{r.false_rejections} | {r.audit} |")
+    return "\n".join(rows)
+
+
+def ratio_table(results: dict[str, Result]) -> tuple[str, list[str]]:
+    rows = ["| ratio | value | target |", "|---|---:|---:|"]
+    missed = []
+    for top, bottom, target in RATIOS:
+        if top in results and bottom in results:
+            value = results[top].rate / results[bottom].rate
+            mark = "" if value >= target else " (missed)"
+            if mark:
+                missed.append(f"{top}/{bottom} {value:.2f} < {target}")
+            rows.append(f"| {top}/{bottom} | {value:.2f}{mark} | ≥ {target} |")
+    return "\n".join(rows), missed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a fifth of the load, for a smoke run")
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--worker-class", choices=("gthread", "sync"), default="gthread")
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=64,
+                        help="keep-alive connections carrying the requests (default 64)")
+    parser.add_argument("--port", type=int, default=8150)
+    parser.add_argument("--database", default="sf_bench")
+    parser.add_argument("--redis-db", type=int, default=11)
+    parser.add_argument("--profile", metavar="SCENARIO", help="sample the workers with py-spy")
+    parser.add_argument("--access-log", action="store_true")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = set(names) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    sizes = Sizes.quick() if args.quick else Sizes()
+
+    stack = Stack(args)
+    started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    stack.reset_database()
+    data = Data(stack)
+    results: dict[str, Result] = {}
+    profile = ""
+    stack.start()
+    try:
+        for name in names:
+            recorders, out = [], Path(tempfile.mkdtemp(prefix="sf-profile-"))
+            if args.profile == name:
+                recorders = start_profile(stack, out)
+                time.sleep(1)  # py-spy attaches before the load starts
+            result = RUNNERS[name](stack, data, sizes)
+            if recorders:
+                profile = stop_profile(recorders, out)
+            result.audit = data.audit()
+            if result.audit != "clean":
+                result.problems.append(f"audit {result.audit}")
+            results[name] = result
+            print(f"{name:16} {result.rate:8,.0f} req/s  p99 {result.percentile(99):6.0f} ms  "
+                  f"{dict(result.outcomes)}  audit {result.audit}", flush=True)
+            if name in ("flash-sale", "hot-checkout", "checkout-spread"):
+                time.sleep(1)  # let the RQ worker drain the export events between checkouts
+    finally:
+        stack.stop()
+    final = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "audit"], cwd=ROOT,
+                           env=stack.env, capture_output=True, text=True)
+    print()
+    print(f"{started_at}; {machine()}")
+    server = (f"gunicorn {args.workers} {args.worker_class} workers"
+              + (f" × {args.threads} threads" if args.worker_class == "gthread" else "")
+              + f", {args.connections} client connections (aiohttp), one run")
+    print(server)
+    print()
+    print(table(results))
+    print()
+    ratios, missed = ratio_table(results)
+    print(ratios)
+    print()
+    print(f"flask audit (exit {final.returncode}): {(final.stdout + final.stderr).strip()}")
+    if profile:
+        print()
+        print(f"profile of {args.profile}:")
+        print(profile)
+    problems = [f"{r.name}: {p}" for r in results.values() for p in r.problems]
+    for line in problems + [f"ratio target missed: {m}" for m in missed]:
+        print("!", line)
+    print(f"logs: {stack.logs}")
+    return 1 if problems or final.returncode else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
