@@ -140,9 +140,8 @@ def _without_check_constraint(app, table: str, name: str, expression: str):
 
 
 def execute_ddl(app, sql: str) -> None:
-    with app.app_context():
-        with db.engine.begin() as conn:
-            conn.execute(text(sql))
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text(sql))
 
 
 def test_negative_stock_is_reported(app, runner, shop):
