@@ -110,10 +110,10 @@ _ACCOUNT_OF = {"LOGIN": _submitted_email, "SIGNUP": _submitted_email, "TOPUP": _
 def _retry_after(error: RateLimitExceeded) -> int:
     """Seconds until every breached window has room again."""
     limiter: Limiter = current_app.extensions["storefront_limiter"]
-    resets = [limit.reset_at for limit in limiter.current_limits if limit.breached]
-    if not resets:
-        return error.limit.limit.get_expiry()
-    return max(1, math.ceil(max(resets) - time.time()))
+    now = time.time()
+    waits = [min(limit.limit.get_expiry(), math.ceil(limit.reset_at - now))
+             for limit in limiter.current_limits if limit.breached]
+    return max(1, *waits) if waits else error.limit.limit.get_expiry()
 
 
 def _init_limiter(app: Flask) -> None:
@@ -128,20 +128,22 @@ def _init_limiter(app: Flask) -> None:
     )
     app.extensions["storefront_limiter"] = limiter
     for endpoint, kind in LIMITED_ENDPOINTS.items():
-        view = app.view_functions[endpoint]
         who = _ACCOUNT_OF[kind]
         # Shared scopes: the login page and the token API draw on one budget, likewise the
         # two sign-up doors and the two top-up doors. A request naming no account (a blank
         # form, an anonymous top-up) is left to the address limit and the view's own refusal.
-        limiter.shared_limit(
+        per_account = limiter.shared_limit(
             app.config[f"RATELIMIT_{kind}_ACCOUNT"], scope=f"{kind.lower()}-account",
             key_func=lambda who=who: who(), exempt_when=lambda who=who: not who(),
             methods=["POST"],
-        )(view)
-        limiter.shared_limit(
+        )
+        per_address = limiter.shared_limit(
             app.config[f"RATELIMIT_{kind}_ADDRESS"], scope=f"{kind.lower()}-address",
             methods=["POST"],
-        )(view)
+        )
+        # Flask-Limiter checks decorated limits when the wrapped view is called (after CSRF
+        # and the other before-request checks), so the registered view is replaced.
+        app.view_functions[endpoint] = per_account(per_address(app.view_functions[endpoint]))
 
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(error: RateLimitExceeded):
