@@ -29,6 +29,9 @@ def revoke_current_token():
     return "", 204
 
 
+_NOT_CONTROL = "\\u0000-\\u001f\\u007f-\\u009f"
+NAME_PATTERN = f"^[^{_NOT_CONTROL}]*[^\\s{_NOT_CONTROL}][^{_NOT_CONTROL}]*$"
+
 OPENAPI_SCHEMAS = {
     "NewUser": {
         "type": "object",
@@ -36,7 +39,9 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "email": {"type": "string", "format": "email", "maxLength": 254},
             "password": {"type": "string", "minLength": 8, "maxLength": 128},
-            "name": {"type": "string", "minLength": 1, "maxLength": 80},
+            # No control characters, and something besides spaces (names are trimmed).
+            "name": {"type": "string", "minLength": 1, "maxLength": 80,
+                     "pattern": NAME_PATTERN},
         },
     },
     "User": {

@@ -153,7 +153,7 @@ OPENAPI_PATHS = {
                 "name": "Idempotency-Key", "in": "header", "required": False,
                 "description": "Replaying a key returns the order it made (200), "
                                "never a second one.",
-                "schema": {"type": "string", "minLength": 1,
+                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]+$", "minLength": 1,
                            "maxLength": services.IDEMPOTENCY_KEY_MAX},
             }],
             "requestBody": {"required": True, "content": json_content(ref("NewOrder"))},
@@ -169,7 +169,8 @@ OPENAPI_PATHS = {
             "operationId": "listOrders",
             "security": SECURED,
             "parameters": [
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000}},
                 {"name": "per_page", "in": "query",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
             ],

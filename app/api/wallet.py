@@ -86,7 +86,8 @@ OPENAPI_PATHS = {
             "operationId": "getWallet",
             "security": SECURED,
             "parameters": [{"name": "page", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 1, "default": 1}}],
+                            "schema": {"type": "integer", "minimum": 1,
+                                       "maximum": 1_000_000, "default": 1}}],
             "responses": {
                 "200": {"description": "The wallet", "content": json_content(ref("Wallet"))},
                 **problem_responses(401, 422),
