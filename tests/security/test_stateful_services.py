@@ -46,7 +46,8 @@ EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "100"))
 STEPS = 40
 SHOPPERS = 3
 PRICES = (1_000, 2_500, 7_000)
-START_BALANCE = 20_000
+START_BALANCE = 60_000
+START_STOCK = 10
 
 
 def test_random_shop_histories_keep_every_invariant(app):
@@ -65,9 +66,9 @@ def test_random_shop_histories_keep_every_invariant(app):
             for shopper in self.shoppers:
                 charge_wallet(shopper, START_BALANCE)
             self.balance = dict.fromkeys(self.shoppers, START_BALANCE)
-            self.products = [create_product(f"P{n}", price, 5).id
+            self.products = [create_product(f"P{n}", price, START_STOCK).id
                              for n, price in enumerate(PRICES)]
-            self.stock = dict.fromkeys(self.products, 5)
+            self.stock = dict.fromkeys(self.products, START_STOCK)
             self.coupons = [
                 create_coupon(name="Fixed 500", discount_type="fixed", discount_value=500,
                               quantity=2).id,
