@@ -190,11 +190,15 @@ def issue_token(user: User) -> str:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == _token_digest(token),
-                               ApiToken.revoked_at.is_(None))
+    """The user of a live (not revoked) token, or None.
+
+    One query: every API request runs it, and the benchmark showed the token row and then
+    the user fetched apart as a round trip of its own on each checkout.
+    """
+    return db.session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_digest(token), ApiToken.revoked_at.is_(None))
     )
-    return db.session.get(User, row.user_id) if row else None
 
 
 def revoke_token(token: str) -> None:
