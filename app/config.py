@@ -48,7 +48,7 @@ def _engine_options(database_url: str) -> dict:
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
         "pool_timeout": 30,
-        "pool_pre_ping": True,
+        "pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
     }
 
 
