@@ -57,6 +57,7 @@ from app.audit.services import run_audit
 from app.catalog.models import Product, StockMovement
 from app.coupons.models import Coupon, UserCoupon
 from app.db import utcnow
+from app.exports.models import ExportEvent
 from app.extensions import db
 from app.wallet.models import LedgerEntry, Wallet
 
@@ -94,6 +95,8 @@ class Result:
     false_rejections: int = 0
     audit: str = "-"
     problems: list[str] = field(default_factory=list)
+    cpu_ms: dict[str, float] = field(default_factory=dict)  # CPU per request, by component
+    drain_seconds: float = 0.0  # until the RQ worker had delivered every export event
 
     @property
     def rate(self) -> float:
@@ -169,6 +172,29 @@ class Stack:
         out = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True,
                              text=True).stdout
         return [int(pid) for pid in out.split()]
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU used so far: gunicorn workers, the RQ worker (with its job children), the whole
+        machine, and this process (the load generator)."""
+        tick = os.sysconf("SC_CLK_TCK")
+
+        def process(pid: int, children: bool = False) -> float:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                return 0.0
+            used = int(fields[11]) + int(fields[12])
+            if children:
+                used += int(fields[13]) + int(fields[14])
+            return used / tick
+
+        machine = sum(int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:])
+        idle = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]][3:5]
+        usage = os.times()
+        return {"app": sum(process(pid) for pid in self.worker_pids()),
+                "rq": process(self.processes[1].pid, children=True),
+                "total": (machine - sum(idle)) / tick,
+                "client": usage.user + usage.system}
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -252,6 +278,15 @@ class Data:
             finally:
                 db.session.remove()
 
+    def wait_for_exports(self, limit: float = 300) -> float:
+        """Seconds until no export event is pending (the RQ worker caught up)."""
+        started = time.monotonic()
+        pending = select(func.count()).select_from(ExportEvent).where(
+            ExportEvent.status == "pending")
+        while self.scalar(pending) and time.monotonic() - started < limit:
+            time.sleep(0.2)
+        return time.monotonic() - started
+
     def audit(self) -> str:
         with self.app.app_context():
             try:
@@ -318,8 +353,13 @@ async def _fire(url: str, calls: list[Call], connections: int):
 
 
 def fire(stack: Stack, name: str, calls: list[Call]) -> Result:
+    before = stack.cpu_seconds()
     elapsed, latencies, outcomes = asyncio.run(_fire(stack.url, calls, stack.args.connections))
-    return Result(name, len(calls), elapsed, latencies, outcomes)
+    after = stack.cpu_seconds()
+    used = {k: (after[k] - before[k]) * 1000 / len(calls) for k in before}
+    # Everything else on the machine: PostgreSQL and Redis, mostly (and any neighbour).
+    used["db+other"] = used.pop("total") - used["app"] - used["rq"] - used["client"]
+    return Result(name, len(calls), elapsed, latencies, outcomes, cpu_ms=used)
 
 
 # --- scenarios --------------------------------------------------------------------------
@@ -451,7 +491,7 @@ def start_profile(stack: Stack, out: Path) -> list[subprocess.Popen]:
         raise SystemExit("--profile needs py-spy: pip install -e '.[bench]'")
     return [subprocess.Popen([py_spy, "record", "--pid", str(pid), "--rate", "200",
                               "--format", "raw", "--output", str(out / f"{pid}.txt"),
-                              "--nonblocking"],
+                              "--nonblocking", "--gil"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             for pid in stack.worker_pids()]
 
@@ -514,12 +554,14 @@ def machine() -> str:
 
 def table(results: dict[str, Result]) -> str:
     rows = ["| scenario | requests | req/s | p50 ms | p95 ms | p99 ms | outcomes | "
-            "false rejections | audit |", "|---|---:|---:|---:|---:|---:|---|---:|---|"]
+            "false rejections | audit | CPU ms/request: app, rq, db+other, client |",
+            "|---|---:|---:|---:|---:|---:|---|---:|---|---|"]
     for r in results.values():
         outcomes = ", ".join(f"{n:,} × {k}" for k, n in sorted(r.outcomes.items()))
+        cpu = ", ".join(f"{r.cpu_ms[k]:.1f}" for k in ("app", "rq", "db+other", "client"))
         rows.append(f"| {r.name} | {r.requests:,} | {r.rate:,.0f} | {r.percentile(50):.0f} | "
                     f"{r.percentile(95):.0f} | {r.percentile(99):.0f} | {outcomes} | "
-                    f"{r.false_rejections} | {r.audit} |")
+                    f"{r.false_rejections} | {r.audit} | {cpu} |")
     return "\n".join(rows)
 
 
@@ -578,9 +620,11 @@ def main() -> int:
                 result.problems.append(f"audit {result.audit}")
             results[name] = result
             print(f"{name:16} {result.rate:8,.0f} req/s  p99 {result.percentile(99):6.0f} ms  "
-                  f"{dict(result.outcomes)}  audit {result.audit}", flush=True)
-            if name in ("flash-sale", "hot-checkout", "checkout-spread"):
-                time.sleep(1)  # let the RQ worker drain the export events between checkouts
+                  f"{dict(result.outcomes)}  audit {result.audit}  "
+                  f"exports drained in {result.drain_seconds:.1f} s", flush=True)
+            # The RQ worker delivers the export events after the clock stops: wait for it, so
+            # the next scenario does not share the CPU with this one's jobs.
+            result.drain_seconds = data.wait_for_exports()
     finally:
         stack.stop()
     final = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "audit"], cwd=ROOT,
