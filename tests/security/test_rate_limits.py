@@ -163,3 +163,13 @@ def test_a_configured_limit_is_the_one_enforced(app, make_user):
         for _ in range(40):
             assert _login(client, user.email, WRONG).status_code == 422
         assert _login(client, user.email, PASSWORD).status_code == 302
+
+
+def test_with_redis_unreachable_limits_fall_back_to_memory_never_a_500(app, make_user):
+    user = make_user()
+    with limited_app_for(app, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0",
+                         RATELIMIT_LOGIN_ACCOUNT="2/minute") as limited:
+        client = limited.test_client()
+        assert _login(client, user.email, WRONG).status_code == 422
+        assert _login(client, user.email, WRONG).status_code == 422
+        assert _login(client, user.email, PASSWORD).status_code == 429
