@@ -96,6 +96,9 @@ def load_config(instance_path: Path) -> dict:
         # same budget. RATELIMIT_ENABLED=false for load tests run from one address.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the
+        # default) trusts no such header: anyone could claim any address to dodge the limits.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         **{f"RATELIMIT_{name}": os.environ.get(f"RATELIMIT_{name}", default)
            for name, default in RATE_LIMIT_DEFAULTS.items()},
     }

@@ -19,6 +19,7 @@ from flask import Flask, current_app, g, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.accounts.services import normalize_email, user_for_token
 from app.errors import InvalidInput, problem, wants_problem_json
@@ -63,8 +64,7 @@ def _set_security_headers(response):
 
 
 def _address() -> str:
-    """The client address. Behind a reverse proxy, wrap the app in werkzeug's ProxyFix so this
-    is the client's address and not the proxy's."""
+    """The client address: the proxy's unless ``TRUSTED_PROXIES`` says how many to see past."""
     return request.remote_addr or "unknown"
 
 
@@ -160,6 +160,11 @@ def _init_limiter(app: Flask) -> None:
 
 def init_security(app: Flask) -> None:
     """Security headers on every response, the CSP nonce in templates, the rate limits."""
+    proxies = app.config.get("TRUSTED_PROXIES", 0)
+    if proxies:
+        # Behind a load balancer every request comes from its address; without this one
+        # shopper's failed logins would lock out everybody at the address limit.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     app.after_request(_set_security_headers)
     app.add_template_global(csp_nonce)
     _init_limiter(app)

@@ -173,3 +173,26 @@ def test_with_redis_unreachable_limits_fall_back_to_memory_never_a_500(app, make
         assert _login(client, user.email, WRONG).status_code == 422
         assert _login(client, user.email, WRONG).status_code == 422
         assert _login(client, user.email, PASSWORD).status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_budget(app):
+    with limited_app_for(app, TRUSTED_PROXIES=1, RATELIMIT_LOGIN_ADDRESS="2/minute") as behind:
+        client = behind.test_client()
+
+        def attempt(client_address, email):
+            return post_form(client, "/login", {"email": email, "password": WRONG},
+                             headers={"X-Forwarded-For": client_address},
+                             environ_base={"REMOTE_ADDR": "10.0.0.2"})
+
+        assert attempt("203.0.113.1", "a@example.com").status_code == 422
+        assert attempt("203.0.113.1", "b@example.com").status_code == 422
+        assert attempt("203.0.113.1", "c@example.com").status_code == 429
+        assert attempt("203.0.113.2", "d@example.com").status_code == 422
+    with limited_app_for(app, RATELIMIT_LOGIN_ADDRESS="2/minute") as direct:
+        client = direct.test_client()
+        # Not behind a proxy: a forged header changes nothing.
+        for n, status in enumerate((422, 422, 429)):
+            response = post_form(client, "/login", {"email": f"{n}@example.com",
+                                                    "password": WRONG},
+                                 headers={"X-Forwarded-For": f"203.0.113.{n}"})
+            assert response.status_code == status
