@@ -22,6 +22,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.accounts.services import normalize_email, user_for_token
+from app.api.common import bearer_token
 from app.errors import InvalidInput, problem, wants_problem_json
 
 
@@ -87,8 +88,6 @@ def _submitted_email() -> str:
 def _acting_user_id() -> str:
     """The shopper topping up: the session's user on the page, the token's user on the API."""
     if request.blueprint == "api":
-        from app.api.common import bearer_token
-
         token = bearer_token()
         user = user_for_token(token) if token else None
         return str(user.id) if user else ""
