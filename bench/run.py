@@ -34,6 +34,7 @@ import platform
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -150,6 +151,9 @@ class Stack:
 
     def start(self) -> None:
         a = self.args
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", a.port)) == 0:
+                raise SystemExit(f"127.0.0.1:{a.port} is taken: a server from another run?")
         command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{a.port}",
                    "--workers", str(a.workers), "--worker-class", a.worker_class,
                    "--backlog", "4096", "--access-logfile", "-" if a.access_log else "/dev/null",
@@ -278,13 +282,18 @@ class Data:
             finally:
                 db.session.remove()
 
-    def wait_for_exports(self, limit: float = 300) -> float:
-        """Seconds until no export event is pending (the RQ worker caught up)."""
-        started = time.monotonic()
-        pending = select(func.count()).select_from(ExportEvent).where(
+    def wait_for_exports(self, stall: float = 15) -> float:
+        """Seconds until no export event is pending (the RQ worker caught up), giving up
+        when the count stops falling for ``stall`` seconds."""
+        started = last_change = time.monotonic()
+        query = select(func.count()).select_from(ExportEvent).where(
             ExportEvent.status == "pending")
-        while self.scalar(pending) and time.monotonic() - started < limit:
+        pending = self.scalar(query)
+        while pending and time.monotonic() - last_change < stall:
             time.sleep(0.2)
+            now_pending = self.scalar(query)
+            if now_pending != pending:
+                pending, last_change = now_pending, time.monotonic()
         return time.monotonic() - started
 
     def audit(self) -> str:
@@ -599,6 +608,8 @@ def main() -> int:
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
     sizes = Sizes.quick() if args.quick else Sizes()
 
+    # A plain SIGTERM would skip the finally below and leave gunicorn and the worker running.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     stack = Stack(args)
     started_at = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     stack.reset_database()
