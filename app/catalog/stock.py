@@ -42,12 +42,17 @@ def change_stock(session, product_id: int, delta: int, kind: str, *, reason: str
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if stock_left is None:
-        row = session.execute(select(Product.name, Product.stock).where(Product.id == product_id)).first()
-        if row is None:
-            raise ProductNotFound(f"There is no product #{product_id}.")
-        if row.stock == 0:
-            raise OutOfStock(f"{row.name} is sold out.")
-        raise OutOfStock(f"Only {row.stock} of {row.name} left.")
+        raise stock_refusal(session, product_id)
     session.add(StockMovement(product_id=product_id, delta=delta, kind=kind, reason=reason,
                               order_id=order_id, actor_id=actor_id))
     return stock_left
+
+
+def stock_refusal(session, product_id: int) -> DomainError:
+    """Why a compare-and-set on the stock matched no row, read from the newest row."""
+    row = session.execute(select(Product.name, Product.stock).where(Product.id == product_id)).first()
+    if row is None:
+        return ProductNotFound(f"There is no product #{product_id}.")
+    if row.stock == 0:
+        return OutOfStock(f"{row.name} is sold out.")
+    return OutOfStock(f"Only {row.stock} of {row.name} left.")

@@ -265,15 +265,15 @@ def test_losing_the_race_for_the_last_unit_rolls_everything_back(
     first = make_product(stock=5)
     last = make_product(stock=1)
     claim = give_coupon(user)
-    real_change_stock = orders.change_stock
+    real_record_order_event = orders.record_order_event
 
-    def rival_buys_the_last_unit(session, product_id, delta, kind, **kwargs):
-        if product_id == last.id:
-            session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
+    # Just before the stock is taken (the export event is the last write before it).
+    def rival_buys_the_last_unit(uow, order, kind):
+        uow.session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
                             {"id": last.id})
-        return real_change_stock(session, product_id, delta, kind, **kwargs)
+        return real_record_order_event(uow, order, kind)
 
-    monkeypatch.setattr(orders, "change_stock", rival_buys_the_last_unit)
+    monkeypatch.setattr(orders, "record_order_event", rival_buys_the_last_unit)
     before = shop_state()
     with pytest.raises(OutOfStock, match="sold out"):
         place_order(user.id, [(first.id, 1), (last.id, 1)], claim)
