@@ -105,7 +105,7 @@ class Result:
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 # --- the stack --------------------------------------------------------------------------
@@ -174,7 +174,7 @@ class Stack:
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True,
-                             text=True).stdout
+                             text=True, check=False).stdout
         return [int(pid) for pid in out.split()]
 
     def cpu_seconds(self) -> dict[str, float]:
@@ -554,9 +554,10 @@ def machine() -> str:
     mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                    if line.startswith("MemTotal"))) // 1024 // 1024
     pg = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-Atc",
-                         "SHOW server_version"], capture_output=True, text=True).stdout.strip()
+                         "SHOW server_version"], capture_output=True, text=True,
+                        check=False).stdout.strip()
     redis = subprocess.run(["redis-server", "--version"], capture_output=True,
-                           text=True).stdout.split()[2:3]
+                           text=True, check=False).stdout.split()[2:3]
     return (f"{os.cpu_count()} CPUs ({cpu}), {mem} GiB, Linux {platform.release()}, "
             f"PostgreSQL {pg}, Redis {''.join(redis).removeprefix('v=')}, "
             f"Python {platform.python_version()}")
@@ -640,7 +641,7 @@ def main() -> int:
     finally:
         stack.stop()
     final = subprocess.run([str(VENV_BIN / "flask"), "--app", "wsgi", "audit"], cwd=ROOT,
-                           env=stack.env, capture_output=True, text=True)
+                           env=stack.env, capture_output=True, text=True, check=False)
     print()
     print(f"{started_at}; {machine()}")
     server = (f"gunicorn {args.workers} {args.worker_class} workers"

@@ -148,19 +148,18 @@ def test_negative_stock_is_reported(app, runner, shop):
     restore = _without_check_constraint(app, "products", "ck_products_stock_not_negative",
                                         "stock >= 0")
     try:
-        with app.app_context():
-            with db.engine.begin() as conn:
-                if not USING_POSTGRES:
-                    conn.execute(text("PRAGMA ignore_check_constraints = ON"))
-                # stock and its movements agree, so only the sign is wrong
-                conn.execute(text("UPDATE products SET stock = -1 WHERE id = :id"),
-                             {"id": shop["mug"]})
-                conn.execute(text(
-                    "INSERT INTO stock_movements (product_id, delta, kind, reason, created_at) "
-                    "SELECT :id, -1 - SUM(delta), 'correction', 'bad recount', CURRENT_TIMESTAMP "
-                    "FROM stock_movements WHERE product_id = :id"), {"id": shop["mug"]})
-                if not USING_POSTGRES:
-                    conn.execute(text("PRAGMA ignore_check_constraints = OFF"))
+        with app.app_context(), db.engine.begin() as conn:
+            if not USING_POSTGRES:
+                conn.execute(text("PRAGMA ignore_check_constraints = ON"))
+            # stock and its movements agree, so only the sign is wrong
+            conn.execute(text("UPDATE products SET stock = -1 WHERE id = :id"),
+                         {"id": shop["mug"]})
+            conn.execute(text(
+                "INSERT INTO stock_movements (product_id, delta, kind, reason, created_at) "
+                "SELECT :id, -1 - SUM(delta), 'correction', 'bad recount', CURRENT_TIMESTAMP "
+                "FROM stock_movements WHERE product_id = :id"), {"id": shop["mug"]})
+            if not USING_POSTGRES:
+                conn.execute(text("PRAGMA ignore_check_constraints = OFF"))
         assert failed_checks(app) == {"not_negative"}
         result = runner.invoke(args=["audit"])
         assert result.exit_code == 1
