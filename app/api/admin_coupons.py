@@ -4,7 +4,7 @@ from datetime import datetime
 
 from app.api.common import admin_required, bp, iso, json_body
 from app.api.coupons import coupon_json
-from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.coupons import services as coupons
 from app.errors import InvalidInput
 
@@ -110,8 +110,7 @@ OPENAPI_PATHS = {
             "summary": "Pause or re-activate a coupon (admin)",
             "operationId": "updateCoupon",
             "security": SECURED,
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+            "parameters": [path_id()],
             "requestBody": {"required": True,
                             "content": json_content(ref("CouponStatusChange"))},
             "responses": {

@@ -3,7 +3,7 @@
 from flask import g
 
 from app.api.common import admin_required, bp, json_body
-from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.catalog import inventory
 from app.db import MAX_ID
 from app.errors import InvalidInput
@@ -113,9 +113,7 @@ OPENAPI_PATHS = {
                            "nothing else changes either.",
             "operationId": "adminPatchProduct",
             "security": SECURED,
-            "parameters": [{"name": "product_id", "in": "path", "required": True,
-                            "schema": {"type": "integer", "minimum": 1,
-                                       "maximum": MAX_ID}}],
+            "parameters": [path_id("product_id", minimum=1, maximum=MAX_ID)],
             "requestBody": {"required": True, "content": json_content(ref("ProductPatch"))},
             "responses": {
                 "200": {"description": "The product after the change",

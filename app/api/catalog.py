@@ -3,7 +3,7 @@
 from flask import request
 
 from app.api.common import bp, int_arg
-from app.api.openapi import json_content, problem_responses, ref
+from app.api.openapi import json_content, path_id, problem_responses, ref
 from app.catalog import services
 
 DEFAULT_PER_PAGE = 20
@@ -86,8 +86,7 @@ OPENAPI_PATHS = {
         "get": {
             "summary": "One active product",
             "operationId": "getProduct",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+            "parameters": [path_id()],
             "responses": {
                 "200": {"description": "The product", "content": json_content(ref("Product"))},
                 **problem_responses(404),

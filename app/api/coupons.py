@@ -3,7 +3,7 @@
 from flask import g
 
 from app.api.common import bp, iso, token_required
-from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.coupons import services as coupons
 from app.db import utcnow
 
@@ -127,8 +127,7 @@ OPENAPI_PATHS = {
             "summary": "Claim one copy of a coupon, first come first served; one per shopper",
             "operationId": "claimCoupon",
             "security": SECURED,
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+            "parameters": [path_id()],
             "responses": {
                 "201": {"description": "Claimed", "content": json_content(ref("CouponClaim"))},
                 **problem_responses(401, 404, 409, 422),

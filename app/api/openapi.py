@@ -20,6 +20,12 @@ def json_content(schema: dict) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+def path_id(name: str = "id", **schema) -> dict:
+    """A whole-number id in the path, e.g. ``{product_id}``; ``schema`` adds bounds."""
+    return {"name": name, "in": "path", "required": True,
+            "schema": {"type": "integer", **schema}}
+
+
 def ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 

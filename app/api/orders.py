@@ -3,7 +3,7 @@
 from flask import g, request, url_for
 
 from app.api.common import bp, int_arg, iso, json_body, token_required
-from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.errors import InvalidInput
 from app.orders import services
 from app.orders.models import Order
@@ -141,7 +141,7 @@ OPENAPI_SCHEMAS = {
     },
 }
 
-_ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_ORDER_ID = path_id("order_id")
 
 OPENAPI_PATHS = {
     "/orders": {
