@@ -66,8 +66,10 @@ class OrderNotCancellable(DomainError):
 def normalize_items(items) -> list[tuple[int, int]]:
     """``(product_id, quantity)`` pairs merged per product, in ascending product id order.
 
-    Non-empty, at most 100 products, ids positive whole numbers, each quantity (and each
-    merged total) a whole number from 1 to 10,000. Anything else is ``InvalidInput``.
+    Non-empty, at most 100 lines, ids positive whole numbers, each line's quantity a whole
+    number from 1 to 10,000 (the API document's bound). Repeated lines of one product add
+    up, so at most 1,000,000 of it: the stock, not a second cap, decides whether they can be
+    served. Anything else is ``InvalidInput``.
     """
     if not items:
         raise InvalidInput("Your cart is empty: add a product first.")
@@ -84,9 +86,6 @@ def normalize_items(items) -> list[tuple[int, int]]:
             raise InvalidInput(f"A quantity is a whole number from {MIN_QUANTITY} to "
                                f"{MAX_QUANTITY:,}.", field="quantity")
         merged[product_id] = merged.get(product_id, 0) + quantity
-        if merged[product_id] > MAX_QUANTITY:
-            raise InvalidInput(f"At most {MAX_QUANTITY:,} of one product per order.",
-                               field="quantity")
         if len(merged) > MAX_LINES:
             raise InvalidInput(f"An order has at most {MAX_LINES} different products.")
     return sorted(merged.items())
