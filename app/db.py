@@ -61,6 +61,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def iso(moment: datetime | None) -> str | None:
+    """ISO 8601 with its offset, as the API and the export payloads show times; None stays None."""
+    return moment.isoformat() if moment is not None else None
+
+
 class UTCDateTime(TypeDecorator):
     """Stores UTC; always hands back an aware UTC datetime (SQLite forgets the offset)."""
 

@@ -7,6 +7,7 @@ import functools
 from flask import Blueprint, g, request
 
 from app.accounts.services import user_for_token
+from app.db import iso  # noqa: F401 - the API modules import it from here with the rest
 from app.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from app.extensions import csrf
 
@@ -81,7 +82,3 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 1_000_0
     if not minimum <= value <= maximum:
         raise InvalidInput(f"'{name}' must be between {minimum} and {maximum}.")
     return value
-
-
-def iso(value) -> str | None:
-    return value.isoformat() if value is not None else None

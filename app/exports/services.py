@@ -12,12 +12,12 @@ enqueue is older than a threshold. Delivery is at least once; the event id trave
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, or_, select, update
 
 from app.coupons.models import UserCoupon
-from app.db import retry_on_conflict, transaction, utcnow
+from app.db import iso, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
 from app.exports.jobs import deliver_export, retry_policy
 from app.exports.models import ExportEvent
@@ -44,10 +44,6 @@ class ExportEventNotRetryable(DomainError):
     title = "This export event was already delivered"
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def order_snapshot(session, order) -> dict:
     """Everything the platform needs about ``order``, as it is now in this transaction."""
     coupon = None
@@ -66,8 +62,8 @@ def order_snapshot(session, order) -> dict:
         "discount": order.discount,
         "total": order.total,
         "coupon": coupon,
-        "created_at": _iso(order.created_at),
-        "cancelled_at": _iso(order.cancelled_at),
+        "created_at": iso(order.created_at),
+        "cancelled_at": iso(order.cancelled_at),
     }
 
 
