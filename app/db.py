@@ -137,15 +137,22 @@ class UnitOfWork:
 def transaction():
     """One unit of work: commits when the block ends, rolls back if it raises.
 
-    Any read-only transaction the caller opened (e.g. loading ``current_user``) is ended
-    and every object the session holds is expired, so that each attempt of a retried
+    Every object the session holds is expired first, so that each attempt of a retried
     service reads fresh rows even where an earlier commit left copies behind
     (``expire_on_commit`` is off so that views can render what a service returned).
+
+    A transaction the caller already opened can only have read (only this block writes,
+    and it always ends in COMMIT or ROLLBACK). On PostgreSQL, at READ COMMITTED, every
+    statement sees the newest committed rows anyway, so that transaction simply goes on:
+    a request that looked up its token and then places an order checks a connection out
+    of the pool, pings it and begins once, not twice (the second round cost ~0.8 ms of
+    CPU; docs/BENCHMARKS.md). SQLite must end it: writers start with ``BEGIN IMMEDIATE``.
     """
     from app.extensions import db
 
     session = db.session
-    session.rollback()
+    if session().in_transaction() and session.get_bind().dialect.name == "sqlite":
+        session.rollback()
     session.expire_all()
     uow = UnitOfWork(session)
     token = _write_intent.set(True)

@@ -31,7 +31,8 @@ def bearer_token() -> str | None:
 
 
 def token_required(view):
-    """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user``."""
+    """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user``
+    (its ``id`` and ``is_admin``)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):

@@ -7,11 +7,10 @@ import time
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from rq import Worker
+from rq import SimpleWorker
 
 from app.errors import DomainError
 from app.exports.services import export_summary, relay_pending, retry_event
-from app.extensions import db
 from app.jobs import get_queue, redis_connection
 
 
@@ -55,11 +54,12 @@ def worker_command(burst: bool):
     """Run an RQ worker (with its scheduler, for retry backoff) on the app's queue."""
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline.")
-    # The worker forks a child per job: it must not inherit this process's pooled connections.
-    db.engine.dispose()
+    # Jobs run in this process, not in a child forked per job: a delivery is a few
+    # milliseconds of work, and the fork cost more CPU than the delivery itself
+    # (docs/BENCHMARKS.md). Our jobs are our own code, so the isolation is not needed.
     connection = redis_connection()
-    Worker([get_queue(connection)], connection=connection).work(burst=burst,
-                                                                 with_scheduler=True)
+    SimpleWorker([get_queue(connection)], connection=connection).work(burst=burst,
+                                                                       with_scheduler=True)
 
 
 @exports_group.command("status")

@@ -20,7 +20,7 @@ from rq import Retry, get_current_job
 from sqlalchemy import case, select, update
 
 from app.db import retry_on_conflict, transaction, utcnow
-from app.exports.models import ExportEvent
+from app.exports.models import ExportEvent, message
 from app.exports.sink import DeliveryError, send
 from app.extensions import db
 
@@ -68,7 +68,8 @@ def deliver_export(event_id: int) -> str:
 
 def _deliver(event_id: int) -> str:
     event = db.session.execute(
-        select(ExportEvent.status, ExportEvent.payload).where(ExportEvent.id == event_id)
+        select(ExportEvent.status, ExportEvent.kind, ExportEvent.created_at,
+               ExportEvent.payload).where(ExportEvent.id == event_id)
     ).one_or_none()
     db.session.rollback()  # no transaction held open across the HTTP call
     if event is None:
@@ -77,7 +78,7 @@ def _deliver(event_id: int) -> str:
     if event.status != "pending":
         return event.status
     try:
-        send(event_id, event.payload)
+        send(event_id, message(event_id, event.kind, event.created_at, event.payload))
     except DeliveryError as exc:
         status, attempts = _record_failure(event_id, str(exc))
         log.warning("export event %s attempt %s failed: %s", event_id, attempts, exc)

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import UTCDateTime, utcnow
+from app.db import UTCDateTime, iso, utcnow
 from app.extensions import db
 
 
@@ -29,3 +29,16 @@ class ExportEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def message(self) -> dict:
+        """What the platform receives for this event."""
+        return message(self.id, self.kind, self.created_at, self.payload)
+
+
+def message(event_id: int, kind: str, occurred_at: datetime, payload: dict) -> dict:
+    """The event's identity, then the order snapshot stored in ``payload``.
+
+    Put together at delivery, not stored: the id is known only after the INSERT, and
+    writing it back would cost every checkout a second statement.
+    """
+    return {"event_id": event_id, "kind": kind, "occurred_at": iso(occurred_at), **payload}

@@ -72,7 +72,7 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
 
     Call inside the order's transaction once its lines and payment are flushed. The payload
     is a complete snapshot, so later edits to products or coupons never change what was
-    exported. Delivery is enqueued after the commit and never raises into the caller.
+    exported; ``ExportEvent.message()`` adds the event's id, kind and time to it. Delivery is enqueued after the commit and never raises into the caller.
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
@@ -85,8 +85,6 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
                         attempts=0, created_at=now, enqueued_at=now)
     session.add(event)
     session.flush()
-    event.payload = {"event_id": event.id, "kind": kind, "occurred_at": now.isoformat(),
-                     **payload}
     event_id = event.id
     uow.after_commit(lambda: enqueue_delivery(event_id))
     return event

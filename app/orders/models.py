@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, String,
                         UniqueConstraint)
@@ -8,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, utcnow
 from app.extensions import db
+
+if TYPE_CHECKING:
+    from app.wallet.models import LedgerEntry
 
 
 class Order(db.Model):
@@ -38,6 +42,8 @@ class Order(db.Model):
                                                   order_by="OrderLine.id")
     payment: Mapped[Payment | None] = relationship(back_populates="order", lazy="selectin",
                                                    uselist=False)
+    # Its payment and, once cancelled, its refund (loaded on first use).
+    ledger_entries: Mapped[list[LedgerEntry]] = relationship(order_by="LedgerEntry.id")
 
 
 class OrderLine(db.Model):

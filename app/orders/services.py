@@ -32,8 +32,8 @@ from app.errors import DomainError, InvalidInput
 from app.exports.services import record_order_event
 from app.extensions import db
 from app.orders.models import Order, OrderLine, Payment
-from app.wallet.models import LedgerEntry, Wallet
-from app.wallet.services import InsufficientPoints, change_balance
+from app.wallet.models import LedgerEntry
+from app.wallet.services import change_balance
 
 ORDER_ATTEMPTS = 10
 MAX_LINES = 100
@@ -154,8 +154,9 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         session = uow.session
         now = utcnow()
         product_ids = [product_id for product_id, _ in lines]
-        products = {product.id: product for product in session.scalars(
-            select(Product).where(Product.id.in_(product_ids)))}
+        products = {product.id: product for product in session.execute(
+            select(Product.id, Product.name, Product.price, Product.stock, Product.is_active)
+            .where(Product.id.in_(product_ids)))}
         # A plain read first: the clear refusals cost no lock. change_stock re-checks at the end.
         for product_id, quantity in lines:
             product = products.get(product_id)
@@ -175,20 +176,18 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
             raise OrderTotalChanged(
                 f"Prices or your cart changed since this page was shown: the total is now "
                 f"{total:,} won, not {expected_total:,} won. Check it and pay again.")
-        balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
-        if balance is None or balance < total:
-            raise InsufficientPoints(f"This order costs {total:,} won but your balance is "
-                                     f"{balance or 0:,} won.")
-
+        # No balance read here: change_balance's compare-and-set refuses a short wallet
+        # (``InsufficientPoints``) and rolls all of this back: one round trip fewer per order.
         order = Order(user_id=user_id, status="paid", subtotal=subtotal, discount=discount,
-                      total=total, idempotency_key=key, created_at=now)
+                      total=total, idempotency_key=key, created_at=now, ledger_entries=[])
         order.lines = [OrderLine(product_id=product_id, name=products[product_id].name,
                                  unit_price=products[product_id].price, quantity=quantity)
                        for product_id, quantity in lines]
         order.payment = Payment(amount=total, method="points", created_at=now)
         session.add(order)
         session.flush()
-        change_balance(session, user_id, -total, "payment", order.id)
+        order.ledger_entries.append(
+            change_balance(session, user_id, -total, "payment", order.id))
         if user_coupon_id is not None:
             mark_coupon_used(session, user_coupon_id, order.id, now)
             # Set only after the coupon row is locked for this order: an order row pointing
@@ -308,9 +307,15 @@ def orders_page(user_id: int, page: int = 1, per_page: int = 20):
 
 def order_ledger(order: Order) -> list[LedgerEntry]:
     """The points movements of an order: its payment, and its refund once cancelled."""
-    return list(db.session.scalars(
-        select(LedgerEntry).where(LedgerEntry.order_id == order.id).order_by(LedgerEntry.id)
-    ))
+    return list(order.ledger_entries)
+
+
+def balance_after(order: Order, kind: str) -> int | None:
+    """The wallet balance the order's ``payment`` (or ``refund``) left: the same answer
+    however often a replayed request asks, unlike the balance now. A fresh order carries
+    its payment row already, so answering costs no query."""
+    return next((entry.balance_after for entry in order.ledger_entries if entry.kind == kind),
+                None)
 
 
 def coupon_name(order: Order) -> str | None:
@@ -318,15 +323,6 @@ def coupon_name(order: Order) -> str | None:
         return None
     return db.session.scalar(select(Coupon.name).join(UserCoupon)
                              .where(UserCoupon.id == order.user_coupon_id))
-
-
-def balance_after(order: Order, kind: str) -> int | None:
-    """The wallet balance the order's ``payment`` (or ``refund``) left: the same answer
-    however often a replayed request asks, unlike the balance now."""
-    return db.session.scalar(
-        select(LedgerEntry.balance_after)
-        .where(LedgerEntry.order_id == order.id, LedgerEntry.kind == kind)
-    )
 
 
 @dataclass(frozen=True)
