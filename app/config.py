@@ -91,6 +91,8 @@ def load_config(instance_path: Path) -> dict:
         "DATA_PLATFORM_URL": os.environ.get("DATA_PLATFORM_URL") or None,
         "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),
         "BEST_SELLERS_TTL": int(os.environ.get("BEST_SELLERS_TTL", "60")),
+        # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
+        "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),
         "PER_PAGE": 12,
         # Flask-Limiter: Redis when there is one, so every app server counts against the
         # same budget. RATELIMIT_ENABLED=false for load tests run from one address.

@@ -54,6 +54,9 @@ def app(tmp_path_factory):
         # Suites log in many times from one address; tests/security builds its own app with
         # the limits on. Plain-HTTP test servers cannot carry Secure cookies.
         "RATELIMIT_ENABLED": False,
+        # Tests clear the cache and expect the next read to see it; the per-process copy
+        # has its own test (tests/integration/test_bestsellers.py).
+        "BEST_SELLERS_LOCAL_TTL": 0,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
     }

@@ -99,6 +99,29 @@ def test_second_call_is_served_from_the_cache_without_the_query(ctx, sales):
     assert second == first
 
 
+def test_each_process_rereads_the_shared_entry_only_after_its_local_ttl(ctx, app, sales,
+                                                                       monkeypatch):
+    now = 1_000_000.0
+    monkeypatch.setattr(bestsellers, "_clock", lambda: now)
+    monkeypatch.setitem(app.config, "BEST_SELLERS_LOCAL_TTL", 1)
+    monkeypatch.delitem(app.extensions, "best_sellers_entry", raising=False)
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: reads.append(key) or real_get(key))
+    first = bestsellers.best_sellers()  # computed, stored, and kept by this process
+    assert reads == [bestsellers.CACHE_KEY]
+
+    cache.set(bestsellers.CACHE_KEY, {"items": [], "computed_at": now})  # another worker's
+    now += 0.5
+    assert bestsellers.best_sellers() == first  # this process's copy, no Redis read
+    assert reads == [bestsellers.CACHE_KEY]
+
+    now += 0.5
+    assert bestsellers.best_sellers() == []  # a second on: the shared entry is read again
+    assert reads == [bestsellers.CACHE_KEY] * 2
+    app.extensions.pop("best_sellers_entry")
+
+
 def test_new_sales_show_once_the_ttl_has_passed(ctx, app, sales, shopper, buy,
                                                  monkeypatch):
     now = 1_000_000.0
