@@ -2,11 +2,13 @@
 
 ``record_order_event`` writes the event row inside the order's own transaction, so an order
 is never committed without its event and an event never exists for a rolled-back order.
-After the commit the delivery is enqueued; if that fails (Redis down, worker gone) the row
-stays ``pending`` and the relay (``flask exports relay``) enqueues it again once its last
-enqueue is older than a threshold. Delivery is at least once; the event id travels as the
-``Idempotency-Key`` so the platform keeps each event exactly once. Delivery itself lives in
-``app.exports.jobs``.
+After the commit, under RQ the order asks for a drain (one queued job delivers every new
+event in batches); inline (no Redis) its event gets one delivery attempt at once. If that
+hand-over fails (Redis down, worker gone) the row stays ``pending`` and the relay
+(``flask exports relay``) enqueues its delivery once its last enqueue is older than a
+threshold; the relay and the admin retry enqueue one ``deliver_export`` job per event.
+Delivery is at least once; the event id travels as the ``Idempotency-Key`` so the platform
+keeps each event exactly once. Delivery itself lives in ``app.exports.jobs``.
 """
 
 from __future__ import annotations
@@ -19,10 +21,10 @@ from sqlalchemy import func, or_, select, update
 from app.coupons.models import UserCoupon
 from app.db import iso, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
-from app.exports.jobs import deliver_export, retry_policy
+from app.exports.jobs import deliver_export, request_drain, retry_policy
 from app.exports.models import ExportEvent
 from app.extensions import db
-from app.jobs import enqueue
+from app.jobs import enqueue, uses_queue
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,9 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
 
     Call inside the order's transaction once its lines and payment are flushed. The payload
     is a complete snapshot, so later edits to products or coupons never change what was
-    exported; ``ExportEvent.message()`` adds the event's id, kind and time to it. Delivery is enqueued after the commit and never raises into the caller.
+    exported; ``ExportEvent.message()`` adds the event's id, kind and time to it. Delivery
+    is handed over after the commit (``hand_over_delivery``) and never raises into the
+    caller.
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
@@ -86,12 +90,21 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
     session.add(event)
     session.flush()
     event_id = event.id
-    uow.after_commit(lambda: enqueue_delivery(event_id))
+    uow.after_commit(lambda: hand_over_delivery(event_id))
     return event
 
 
+def hand_over_delivery(event_id: int) -> None:
+    """Under RQ ask for a drain, which delivers this event with every other new one; inline,
+    make this event's first attempt now."""
+    if uses_queue():
+        request_drain()
+    else:
+        enqueue_delivery(event_id)
+
+
 def enqueue_delivery(event_id: int) -> bool:
-    """Hand one event to the background; log and return False instead of raising."""
+    """Hand one event to its own delivery job; log and return False instead of raising."""
     try:
         enqueue(deliver_export, event_id, retry=retry_policy())
     except Exception:  # noqa: BLE001 - the order is committed; the relay will pick this up

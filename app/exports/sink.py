@@ -35,11 +35,28 @@ def sign(body: bytes, secret: str) -> str:
 
 def send(event_id: int, payload: dict) -> None:
     """Deliver one event; raises ``DeliveryError`` unless the platform answered 2xx."""
-    body = encode(payload)
+    failures = send_batch([(event_id, payload)])
+    if failures:
+        raise failures[event_id]
+
+
+def send_batch(events: list[tuple[int, dict]]) -> dict[int, DeliveryError]:
+    """Deliver ``(event_id, payload)`` pairs; returns the ones not taken, by event id."""
+    bodies = [(event_id, encode(payload)) for event_id, payload in events]
     url = current_app.config.get("DATA_PLATFORM_URL")
     if not url:
-        _append_jsonl(body)
-        return
+        _append_jsonl(body for _, body in bodies)
+        return {}
+    failures = {}
+    for event_id, body in bodies:
+        try:
+            _post(url, event_id, body)
+        except DeliveryError as exc:
+            failures[event_id] = exc
+    return failures
+
+
+def _post(url: str, event_id: int, body: bytes) -> None:
     request = urllib.request.Request(url, data=body, method="POST", headers={
         "Content-Type": "application/json",
         "Idempotency-Key": str(event_id),
@@ -56,8 +73,8 @@ def send(event_id: int, payload: dict) -> None:
         raise DeliveryError(f"HTTP {status}")
 
 
-def _append_jsonl(body: bytes) -> None:
+def _append_jsonl(bodies) -> None:
     path = Path(current_app.instance_path) / JSONL_NAME
-    # One write() of a whole line in append mode: concurrent writers never interleave lines.
+    # One write() of whole lines in append mode: concurrent writers never interleave lines.
     with path.open("ab") as sink:
-        sink.write(body + b"\n")
+        sink.write(b"".join(body + b"\n" for body in bodies))

@@ -18,13 +18,13 @@ from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
 from app.exports.models import ExportEvent
 from app.extensions import db
 from app.orders.models import Order
-from tests.fixtures.exports import RECEIVER_SECRET, REDIS_URL
+from tests.fixtures.exports import RECEIVER_SECRET, REDIS_URL, RQ_TEST_QUEUE
 from tests.integration.test_exports import ORDER_KEYS
 
 pytestmark = pytest.mark.skipif(not REDIS_URL, reason="needs Redis: set REDIS_URL")
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
-QUEUE = "storefront-test-exports"
+QUEUE = RQ_TEST_QUEUE
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
 
 
@@ -36,6 +36,10 @@ def events(app) -> list[ExportEvent]:
 
 def queued(connection) -> int:
     return Queue(QUEUE, connection=connection).count
+
+
+def queued_functions(connection) -> list[str]:
+    return [job.func_name for job in Queue(QUEUE, connection=connection).jobs]
 
 
 def work_in_process(app, connection) -> None:
@@ -77,18 +81,19 @@ def assert_delivered_exactly_once(app, receiver, order_ids, shopper) -> None:
             (line.product_id, line.quantity) for line in order.lines]
 
 
-def test_50_orders_delivered_once_each_by_the_worker_command(app, rq_redis, receiver,
-                                                             shopper, make_product, buy):
+def test_50_orders_queue_one_drain_that_delivers_each_once_by_the_worker_command(
+        app, rq_redis, receiver, shopper, make_product, buy):
     """``flask exports worker --burst``: a real RQ worker process that loaded the app once."""
     products = [make_product(price=1_000 + n, stock=100) for n in range(5)]
     order_ids = [buy(shopper, {products[n % 5]: 1 + n % 3}) for n in range(50)]
-    assert queued(rq_redis) == 50
+    assert queued_functions(rq_redis) == ["app.exports.jobs.drain_exports"]
     assert receiver.requests == []  # nothing is sent inside the checkout
     assert {e.status for e in events(app)} == {"pending"}
 
     run_worker([str(BIN / "flask"), "--app", "wsgi", "exports", "worker", "--burst"],
                worker_env(app, receiver))
     assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+    assert len(receiver.requests) == 50
     assert queued(rq_redis) == 0
 
 
