@@ -8,12 +8,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from rq import Queue, SimpleWorker
-from sqlalchemy import select
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from sqlalchemy import select, update
 
+import app.exports.jobs as export_jobs
+from app.db import transaction
 from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
 from app.exports.models import ExportEvent
 from app.extensions import db
@@ -26,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 QUEUE = RQ_TEST_QUEUE
 CLOSED_PORT_URL = "redis://127.0.0.1:1/0"
+DRAIN = "app.exports.jobs.drain_exports"
 
 
 def events(app) -> list[ExportEvent]:
@@ -86,7 +93,7 @@ def test_50_orders_queue_one_drain_that_delivers_each_once_by_the_worker_command
     """``flask exports worker --burst``: a real RQ worker process that loaded the app once."""
     products = [make_product(price=1_000 + n, stock=100) for n in range(5)]
     order_ids = [buy(shopper, {products[n % 5]: 1 + n % 3}) for n in range(50)]
-    assert queued_functions(rq_redis) == ["app.exports.jobs.drain_exports"]
+    assert queued_functions(rq_redis) == [DRAIN]
     assert receiver.requests == []  # nothing is sent inside the checkout
     assert {e.status for e in events(app)} == {"pending"}
 
@@ -161,3 +168,121 @@ def test_always_failing_ends_failed_and_shows_in_the_admin_api(
     assert body["counts"] == {"pending": 0, "delivered": 0, "failed": 1}
     assert [(f["order_id"], f["last_error"]) for f in body["failed"]] == [
         (order_id, "HTTP 500 Internal Server Error")]
+
+
+def test_an_order_after_a_finished_drain_queues_a_new_drain(app, rq_redis, receiver, shopper,
+                                                            make_product, buy):
+    product = make_product(stock=100)
+    first = buy(shopper, {product: 1})
+    work_in_process(app, rq_redis)
+    assert queued(rq_redis) == 0
+
+    second = buy(shopper, {product: 1})
+    assert queued_functions(rq_redis) == [DRAIN]
+    work_in_process(app, rq_redis)
+    assert_delivered_exactly_once(app, receiver, [first, second], shopper)
+
+
+def test_an_order_committed_while_a_drain_runs_queues_the_next_drain(
+        app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
+    """The drain clears its flag before it reads, so an order it may not see still gets one."""
+    product = make_product(stock=100)
+    order_ids = [buy(shopper, {product: 1})]
+    queued_while_draining = []
+    send_batch = export_jobs.send_batch
+
+    def order_then_send(batch):
+        if len(order_ids) == 1:
+            order_ids.append(buy(shopper, {product: 1}))
+            queued_while_draining.extend(queued_functions(rq_redis))
+        return send_batch(batch)
+
+    monkeypatch.setattr(export_jobs, "send_batch", order_then_send)
+    work_in_process(app, rq_redis)
+
+    assert queued_while_draining == [DRAIN]
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+    assert len(receiver.requests) == 2
+    assert queued(rq_redis) == 0
+
+
+def test_a_long_drain_stops_and_queues_another_that_goes_on(app, rq_redis, receiver, shopper,
+                                                            make_product, buy, monkeypatch):
+    monkeypatch.setattr(export_jobs, "DRAIN_BATCH", 2)
+    monkeypatch.setattr(export_jobs, "DRAIN_SECONDS", 0)
+    product = make_product(stock=100)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(5)]
+    work_in_process(app, rq_redis)
+
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+    assert len(receiver.requests) == 5
+
+
+def test_a_drain_costs_a_few_statements_for_50_events(app, rq_redis, receiver, shopper,
+                                                      make_product, buy):
+    """One job per event read and then marked each event: two transactions per event."""
+    product = make_product(stock=100)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(50)]
+    statements = []
+
+    def count(_conn, _cursor, statement, *_rest):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = app.extensions["sqlalchemy"].engine
+    sqlalchemy.event.listen(engine, "before_cursor_execute", count)
+    try:
+        work_in_process(app, rq_redis)
+    finally:
+        sqlalchemy.event.remove(engine, "before_cursor_execute", count)
+
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+    assert len(statements) < 20, statements
+
+
+def test_one_refused_event_gets_its_own_job_and_the_batch_is_delivered(
+        app, rq_redis, receiver, shopper, make_product, buy):
+    receiver.fail_next(1)
+    product = make_product(stock=100)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(5)]
+    work_in_process(app, rq_redis)
+
+    delivered = events(app)
+    assert [(e.status, e.attempts) for e in delivered] == (
+        [("delivered", 1)] + [("delivered", 0)] * 4)
+    assert delivered[0].last_error == "HTTP 500 Internal Server Error"
+    assert [(r["key"], r["status"]) for r in receiver.requests] == (
+        [(str(delivered[0].id), 500)] + [(str(e.id), 200) for e in delivered[1:]]
+        + [(str(delivered[0].id), 200)])
+    assert sorted(b["order_id"] for b in receiver.events_by_key().values()) == order_ids
+
+
+def test_a_refused_event_is_handed_over_with_the_backoff_left(app, rq_redis, receiver, shopper,
+                                                              make_product, buy, monkeypatch):
+    monkeypatch.setitem(app.config, "EXPORT_RETRY_INTERVALS", [10, 30, 90])
+    receiver.fail_next(1)
+    buy(shopper, {make_product(): 1})
+    before = datetime.now(UTC)
+    work_in_process(app, rq_redis)  # no scheduler: the retry stays scheduled
+
+    [event] = events(app)
+    assert (event.status, event.attempts) == ("pending", 1)
+    assert queued(rq_redis) == 0
+    registry = ScheduledJobRegistry(queue=Queue(QUEUE, connection=rq_redis))
+    [job_id] = registry.get_job_ids()
+    job = Job.fetch(job_id, connection=rq_redis)
+    assert (job.func_name, job.args) == ("app.exports.jobs.deliver_export", (event.id,))
+    assert (job.retries_left, job.retry_intervals) == (DEFAULT_MAX_ATTEMPTS - 2, [30, 90])
+    due = registry.get_scheduled_time(job)
+    assert before + timedelta(seconds=9) <= due <= datetime.now(UTC) + timedelta(seconds=10)
+
+
+def test_the_drain_leaves_events_already_tried_to_the_per_event_path(
+        app, rq_redis, receiver, shopper, make_product, buy):
+    buy(shopper, {make_product(): 1})
+    with app.app_context(), transaction() as uow:
+        uow.session.execute(update(ExportEvent).values(attempts=1))
+    work_in_process(app, rq_redis)
+
+    assert [(e.status, e.attempts) for e in events(app)] == [("pending", 1)]
+    assert receiver.requests == []
