@@ -105,8 +105,12 @@ def load_config(instance_path: Path) -> dict:
            for name, default in RATE_LIMIT_DEFAULTS.items()},
     }
     if redis_url:
+        # Every API request now reads the cache (tokens, sold-out coupons), so one process
+        # may need a connection per thread at once; redis-py's default pool refuses a 101st
+        # with MaxConnectionsError. Connections are opened only when needed.
         config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
-                      CACHE_KEY_PREFIX="storefront:")
+                      CACHE_KEY_PREFIX="storefront:",
+                      CACHE_OPTIONS={"max_connections": 1_000})
     else:
         config.update(CACHE_TYPE="SimpleCache")
     config["CACHE_DEFAULT_TIMEOUT"] = 300

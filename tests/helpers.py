@@ -1,4 +1,5 @@
-"""Small helpers the tests share: CSRF-aware form posts and a real-thread race runner."""
+"""Small helpers the tests share: CSRF-aware form posts, a real-thread race runner, and a
+statement counter."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import re
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from html.parser import HTMLParser
+
+from sqlalchemy import event
 
 from app.errors import DomainError
 
@@ -100,3 +104,19 @@ def field_errors(html: str, name: str) -> list[str]:
     if not parser.invalid:
         return []
     return [" ".join(error.split()) for error in parser.errors]
+
+
+@contextmanager
+def statements(engine, table: str, verb: str = "SELECT"):
+    """Collects the ``verb`` statements that name ``table`` while the block runs."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith(verb) and table in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

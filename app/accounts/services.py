@@ -10,14 +10,14 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User
 from app.db import transaction, utcnow
 from app.errors import DomainError, InvalidInput
-from app.extensions import db
+from app.extensions import cache, db
 from app.wallet.models import Wallet
 
 PASSWORD_MIN = 8
@@ -182,31 +182,59 @@ def _token_digest(token: str) -> str:
 
 
 def issue_token(user: User) -> str:
-    """A new random API token for ``user``; only its digest is stored."""
+    """A new random API token for ``user``; only its digest is stored (and cached)."""
     token = secrets.token_urlsafe(32)
+    digest = _token_digest(token)
     with transaction() as uow:
-        uow.session.add(ApiToken(user_id=user.id, token_hash=_token_digest(token)))
+        uow.session.add(ApiToken(user_id=user.id, token_hash=digest))
+    remember_token(digest, user.id)
     return token
 
 
-# Built once: every API request runs it, and a whole User entity cost twice the CPU of
-# the two columns a request needs (docs/BENCHMARKS.md).
-_TOKEN_CALLER = (
-    select(User.id, User.is_admin).join(ApiToken, ApiToken.user_id == User.id)
+# Every API request asks which user a token belongs to. The answer is kept in the shared
+# cache (Redis in production) for TOKEN_CACHE_SECONDS, because the database round trip
+# was a third of the CPU of a cheap API call (docs/BENCHMARKS.md). A revocation writes a
+# tombstone (0) over the entry, and entries are only ever added where no key exists yet, so
+# a lookup racing a revocation can never put the live answer back; the tombstone outlives
+# any entry. Unknown tokens are not cached: they always ask the database.
+TOKEN_CACHE_SECONDS = 300
+_REVOKED = 0
+_TOKEN_USER = (
+    select(ApiToken.user_id)
     .where(ApiToken.token_hash == bindparam("digest"), ApiToken.revoked_at.is_(None))
 )
 
 
-def user_for_token(token: str) -> Row | None:
-    """The ``id`` and ``is_admin`` of a live (not revoked) token's user, or None.
+def _token_cache_key(digest: str) -> str:
+    return f"api-token:{digest}"
 
-    One query, in one round trip: the token row and its user are joined.
-    """
-    return db.session.execute(_TOKEN_CALLER, {"digest": _token_digest(token)}).first()
+
+def user_id_for_token(token: str) -> int | None:
+    """The id of a live (not revoked) token's user, or None."""
+    digest = _token_digest(token)
+    cached = cache.get(_token_cache_key(digest))
+    if cached is not None:
+        return cached or None
+    user_id = db.session.scalar(_TOKEN_USER, {"digest": digest})
+    if user_id is not None:
+        remember_token(digest, user_id)
+    return user_id
+
+
+def remember_token(digest: str, user_id: int) -> None:
+    """Cache a live token's user: an *add*, so it never overwrites a revocation's tombstone."""
+    cache.add(_token_cache_key(digest), user_id, timeout=TOKEN_CACHE_SECONDS)
+
+
+def is_admin(user_id: int) -> bool:
+    """Read at each admin call, never cached: a demotion takes effect at once."""
+    return bool(db.session.scalar(select(User.is_admin).where(User.id == user_id)))
 
 
 def revoke_token(token: str) -> None:
+    digest = _token_digest(token)
     with transaction() as uow:
-        row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_digest(token)))
+        row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is not None and row.revoked_at is None:
             row.revoked_at = utcnow()
+    cache.set(_token_cache_key(digest), _REVOKED, timeout=2 * TOKEN_CACHE_SECONDS)

@@ -25,7 +25,7 @@ def create_token():
 @token_required
 def revoke_current_token():
     accounts.revoke_token(bearer_token())
-    g.pop("api_user", None)
+    g.pop("api_user_id", None)
     return "", 204
 
 

@@ -35,7 +35,7 @@ def admin_create_product():
         if required not in body:
             raise InvalidInput(f"'{required}' is required.", field=required)
     product = inventory.create_product(body["name"], body["price"], body["stock"],
-                                       body.get("description", ""), actor_id=g.api_user.id)
+                                       body.get("description", ""), actor_id=g.api_user_id)
     return product_json(product), 201
 
 
@@ -46,7 +46,7 @@ def admin_patch_product(product_id: int):
     _only(body, PATCH_FIELDS)
     fields = {name: body[name] for name in ("name", "price") if name in body}
     product = inventory.patch_product(product_id, fields, body.get("stock_delta"),
-                                      body.get("reason"), actor_id=g.api_user.id)
+                                      body.get("reason"), actor_id=g.api_user_id)
     return product_json(product)
 
 

@@ -6,7 +6,7 @@ import functools
 
 from flask import Blueprint, g, request
 
-from app.accounts.services import user_for_token
+from app.accounts.services import is_admin, user_id_for_token
 from app.db import iso  # noqa: F401 - the API modules import it from here with the rest
 from app.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from app.extensions import csrf
@@ -31,16 +31,15 @@ def bearer_token() -> str | None:
 
 
 def token_required(view):
-    """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user``
-    (its ``id`` and ``is_admin``)."""
+    """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user_id``."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         token = bearer_token()
-        user = user_for_token(token) if token else None
-        if user is None:
+        user_id = user_id_for_token(token) if token else None
+        if user_id is None:
             raise Unauthenticated("Send a valid token: Authorization: Bearer <token>.")
-        g.api_user = user
+        g.api_user_id = user_id
         return view(*args, **kwargs)
 
     wrapper.api_auth = "token"
@@ -52,7 +51,7 @@ def admin_required(view):
 
     @functools.wraps(view)
     def check_admin(*args, **kwargs):
-        if not g.api_user.is_admin:
+        if not is_admin(g.api_user_id):
             raise Forbidden("This call is for shop admins.")
         return view(*args, **kwargs)
 

@@ -33,7 +33,7 @@ def list_coupons():
 @bp.post("/coupons/<int:coupon_id>/claims")
 @token_required
 def claim_coupon(coupon_id: int):
-    user_coupon = coupons.claim_coupon(g.api_user.id, coupon_id)
+    user_coupon = coupons.claim_coupon(g.api_user_id, coupon_id)
     return {
         "id": user_coupon.id,
         "coupon_id": user_coupon.coupon_id,
@@ -53,7 +53,7 @@ def my_coupons():
             "status": owned.status,
             "used_order_id": owned.user_coupon.used_order_id,
         }
-        for owned in coupons.my_coupons(g.api_user.id, utcnow())
+        for owned in coupons.my_coupons(g.api_user_id, utcnow())
     ]}
 
 

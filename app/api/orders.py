@@ -46,7 +46,7 @@ def _items_from(body: dict) -> list[tuple]:
 def create_order():
     body = json_body()
     order, created = services.place_order(
-        g.api_user.id, _items_from(body), body.get("coupon_id"),
+        g.api_user_id, _items_from(body), body.get("coupon_id"),
         request.headers.get("Idempotency-Key"),
     )
     response = order_json(order, balance=services.balance_after(order, "payment"))
@@ -57,7 +57,7 @@ def create_order():
 @bp.get("/orders")
 @token_required
 def list_orders():
-    page = services.orders_page(g.api_user.id, int_arg("page", 1),
+    page = services.orders_page(g.api_user_id, int_arg("page", 1),
                                 int_arg("per_page", 20, maximum=100))
     return {"items": [order_json(order) for order in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total}
@@ -66,13 +66,13 @@ def list_orders():
 @bp.get("/orders/<int:order_id>")
 @token_required
 def get_order(order_id: int):
-    return order_json(services.get_order(g.api_user.id, order_id))
+    return order_json(services.get_order(g.api_user_id, order_id))
 
 
 @bp.post("/orders/<int:order_id>/cancel")
 @token_required
 def cancel_order(order_id: int):
-    order = services.cancel_order(g.api_user.id, order_id)
+    order = services.cancel_order(g.api_user_id, order_id)
     return order_json(order, balance=services.balance_after(order, "refund"))
 
 

@@ -12,7 +12,7 @@ HISTORY_PER_PAGE = 20
 @bp.get("/wallet")
 @token_required
 def get_wallet():
-    user_id = g.api_user.id
+    user_id = g.api_user_id
     history = services.ledger_page(user_id, int_arg("page", 1), HISTORY_PER_PAGE)
     return {
         "balance": services.get_balance(user_id),
@@ -29,7 +29,7 @@ def get_wallet():
 @token_required
 def create_charge():
     body = json_body()
-    entry = services.charge_wallet(g.api_user.id, body.get("amount"))
+    entry = services.charge_wallet(g.api_user_id, body.get("amount"))
     return {
         "balance": entry.balance_after,
         "charge": {"id": entry.id, "amount": entry.amount, "created_at": iso(entry.created_at)},

@@ -2,12 +2,14 @@
 problem+json shape every refusal shares."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.accounts.models import ApiToken, User
-from app.extensions import db
+from app.accounts import services as accounts
+from app.extensions import cache, db
 from app.wallet.models import Wallet
 from tests.conftest import PASSWORD
+from tests.helpers import statements
 
 NEW_USER = {"email": "Mina@Example.com", "password": "s3cret-pass", "name": "Mina Park"}
 
@@ -125,6 +127,44 @@ def test_revoking_the_current_token_ends_it_and_only_it(client, make_user, api_t
     problem_of(client.get("/api/v1/wallet", headers=revoked), 401, "unauthenticated")
     problem_of(client.delete("/api/v1/tokens/current", headers=revoked), 401, "unauthenticated")
     assert client.get("/api/v1/wallet", headers=kept).status_code == 200
+
+
+def test_a_new_token_is_answered_from_the_cache(app, client, make_user, api_token):
+    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+    with app.app_context(), statements(db.engine, "api_tokens") as seen:
+        assert client.get("/api/v1/wallet", headers=headers).status_code == 200
+    assert seen == []
+
+
+def test_a_token_missing_from_the_cache_is_looked_up_once(app, client, make_user, api_token):
+    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+    with app.app_context():
+        cache.clear()  # Redis flushed, or the entry expired
+        with statements(db.engine, "api_tokens") as seen:
+            for _ in range(3):
+                assert client.get("/api/v1/wallet", headers=headers).status_code == 200
+    assert len(seen) == 1
+
+
+def test_a_lookup_racing_a_revocation_cannot_bring_the_token_back(app, make_user, api_token):
+    token = api_token(make_user())
+    with app.app_context():
+        user_id = accounts.user_id_for_token(token)
+        accounts.revoke_token(token)
+        # What a lookup that read the row just before the revocation would now try to do:
+        key = accounts._token_cache_key(accounts._token_digest(token))
+        assert not cache.add(key, user_id, timeout=accounts.TOKEN_CACHE_SECONDS)
+        assert accounts.user_id_for_token(token) is None
+
+
+def test_a_demoted_admin_is_refused_at_once(app, client, make_user, api_token, problem_of):
+    admin = make_user(is_admin=True)
+    headers = {"Authorization": f"Bearer {api_token(admin)}"}
+    assert client.get("/api/v1/admin/exports", headers=headers).status_code == 200
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == admin.id).values(is_admin=False))
+        db.session.commit()
+    problem_of(client.get("/api/v1/admin/exports", headers=headers), 403, "forbidden")
 
 
 def test_revoking_without_a_token_is_unauthenticated(client, problem_of):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import cache, db
+from tests.helpers import statements
 
 
 @pytest.fixture
@@ -22,16 +22,8 @@ def ranked(make_product, shopper, buy):
 
 @pytest.fixture
 def ranking_queries(app):
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().startswith("SELECT") and "product_daily_sales" in statement:
-            seen.append(statement)
-
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
+    with app.app_context(), statements(db.engine, "product_daily_sales") as seen:
         yield seen
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_api_lists_the_ranking_with_its_window(client, ranked):

@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import threading
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from app.bestsellers import services as bestsellers
 from app.catalog.models import Product
 from app.db import transaction
 from app.extensions import cache, db
+from tests.helpers import statements
 
 
-@contextmanager
 def ranking_queries():
     """Collects the SELECTs that read ``product_daily_sales`` while the block runs."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        if statement.lstrip().startswith("SELECT") and "product_daily_sales" in statement:
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+    return statements(db.engine, "product_daily_sales")
 
 
 @pytest.fixture
