@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import claim_coupon
+from app.coupons.services import CouponSoldOut, claim_coupon
 from app.db import utcnow
-from app.extensions import db
-from tests.helpers import outcome_counts, run_concurrently
+from app.extensions import cache, db
+from tests.helpers import outcome_counts, run_concurrently, statements
 
 
 def _remaining(coupon_id: int) -> int:
@@ -109,6 +109,28 @@ def test_errors_say_why(ctx, make_user, make_coupon, make_user_coupon):
         "Summer": "Summer is sold out.",
         "Mine": "You have already claimed Mine.",
     }
+
+
+def test_once_found_sold_out_a_coupon_is_refused_without_the_database(ctx, make_user,
+                                                                      make_coupon):
+    coupon = make_coupon(name="Last call", quantity=1)
+    claim_coupon(make_user().id, coupon.id)
+    late = [make_user().id for _ in range(3)]
+    with pytest.raises(CouponSoldOut, match="Last call is sold out"):
+        claim_coupon(late[0], coupon.id)  # reads the row, finds 0, remembers it
+    with statements(db.engine, "coupons") as seen:
+        for user_id in late[1:]:
+            with pytest.raises(CouponSoldOut, match="Last call is sold out"):
+                claim_coupon(user_id, coupon.id)
+    assert seen == []
+    assert (_remaining(coupon.id), _claims(coupon.id)) == (0, 1)
+
+
+def test_a_coupon_with_copies_left_is_never_remembered_sold_out(ctx, make_user, make_coupon):
+    coupon = make_coupon(quantity=3)
+    for _ in range(3):
+        claim_coupon(make_user().id, coupon.id)
+    assert cache.get(f"coupon-sold-out:{coupon.id}") is None  # nobody was refused yet
 
 
 def test_a_small_rush_is_exact_on_any_database(app, ctx, make_user, make_coupon):

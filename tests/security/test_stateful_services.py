@@ -36,7 +36,7 @@ from app.catalog.models import Product
 from app.coupons.models import Coupon
 from app.coupons.services import claim_coupon, create_coupon
 from app.errors import DomainError
-from app.extensions import db
+from app.extensions import cache, db
 from app.orders.services import cancel_order, place_order
 from app.wallet.models import Wallet
 from app.wallet.services import MAX_BALANCE, charge_wallet
@@ -63,6 +63,7 @@ def test_random_shop_histories_keep_every_invariant(app):
             self.ctx = app.app_context()
             self.ctx.push()
             _empty_all_tables()
+            cache.clear()  # ids start again at 1: nothing remembered about the last shop
             self.shoppers = [register_user(f"s{n}@example.com", PASSWORD, f"S{n}").id
                              for n in range(SHOPPERS)]
             for shopper in self.shoppers:
