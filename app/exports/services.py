@@ -83,8 +83,9 @@ def record_order_event(uow, order, kind: str) -> ExportEvent:
     session = uow.session
     now = utcnow()
     payload = order_snapshot(session, order)
-    # enqueued_at = commit time: the after-commit hook enqueues at once, and the relay looks
-    # for rows whose last enqueue is too old, so a failed hook costs no extra write here.
+    # enqueued_at = commit time: the after-commit hook hands the event over at once, and the
+    # relay looks for rows whose last hand-over is too old, so a failed hook costs no extra
+    # write here.
     event = ExportEvent(order_id=order.id, kind=kind, payload=payload, status="pending",
                         attempts=0, created_at=now, enqueued_at=now)
     session.add(event)
