@@ -182,15 +182,21 @@ def _deliver(event_id: int) -> str:
     return "delivered"
 
 
-@retry_on_conflict(attempts=5)
 def _record_deliveries(event_ids: list[int]) -> None:
+    update_pending_events(event_ids, status="delivered", delivered_at=utcnow())
+
+
+@retry_on_conflict(attempts=5)
+def update_pending_events(event_ids: list[int], **values) -> None:
+    """Set ``values`` on those of ``event_ids`` still pending, in one statement: a
+    compare-and-set, so an event someone else settled meanwhile is left as it is."""
     if not event_ids:
         return
     with transaction() as uow:
         uow.session.execute(
             update(ExportEvent)
             .where(ExportEvent.id.in_(event_ids), ExportEvent.status == "pending")
-            .values(status="delivered", delivered_at=utcnow())
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 

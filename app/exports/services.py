@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, update
 from app.coupons.models import UserCoupon
 from app.db import iso, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
-from app.exports.jobs import deliver_export, request_drain, retry_policy
+from app.exports.jobs import deliver_export, request_drain, retry_policy, update_pending_events
 from app.exports.models import ExportEvent
 from app.extensions import db
 from app.jobs import enqueue, uses_queue
@@ -137,25 +137,12 @@ def relay_pending(older_than: float) -> tuple[int, int]:
         if not ids:
             return enqueued, not_enqueued
         handed = [event_id for event_id in ids if enqueue_delivery(event_id)]
-        _stamp_enqueued(handed)
+        update_pending_events(handed, enqueued_at=utcnow())
         enqueued += len(handed)
         not_enqueued += len(ids) - len(handed)
         if len(handed) < len(ids):
             return enqueued, not_enqueued  # the queue is down: the next pass retries them
         after_id = ids[-1]
-
-
-@retry_on_conflict(attempts=5)
-def _stamp_enqueued(event_ids: list[int]) -> None:
-    if not event_ids:
-        return
-    with transaction() as uow:
-        uow.session.execute(
-            update(ExportEvent)
-            .where(ExportEvent.id.in_(event_ids), ExportEvent.status == "pending")
-            .values(enqueued_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
 
 
 def retry_event(event_id: int) -> ExportEvent:
