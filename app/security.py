@@ -21,8 +21,8 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.accounts.services import normalize_email, user_id_for_token
-from app.api.common import bearer_token
+from app.accounts.services import normalize_email
+from app.api.common import caller_id
 from app.errors import InvalidInput, problem, wants_problem_json
 
 
@@ -88,8 +88,7 @@ def _submitted_email() -> str:
 def _acting_user_id() -> str:
     """The shopper topping up: the session's user on the page, the token's user on the API."""
     if request.blueprint == "api":
-        token = bearer_token()
-        user_id = user_id_for_token(token) if token else None
+        user_id = caller_id()
         return str(user_id) if user_id else ""
     return str(current_user.id) if current_user.is_authenticated else ""
 

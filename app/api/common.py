@@ -30,16 +30,22 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
+def caller_id() -> int | None:
+    """The user id of this request's bearer token (None without a live one), looked up
+    once per request: the top-up rate limit asks for it before ``token_required`` does."""
+    if "api_user_id" not in g:
+        token = bearer_token()
+        g.api_user_id = user_id_for_token(token) if token else None
+    return g.api_user_id
+
+
 def token_required(view):
     """The caller must send a valid ``Authorization: Bearer`` token; sets ``g.api_user_id``."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        token = bearer_token()
-        user_id = user_id_for_token(token) if token else None
-        if user_id is None:
+        if caller_id() is None:
             raise Unauthenticated("Send a valid token: Authorization: Bearer <token>.")
-        g.api_user_id = user_id
         return view(*args, **kwargs)
 
     wrapper.api_auth = "token"

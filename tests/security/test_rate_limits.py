@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.config import RATE_LIMIT_DEFAULTS, load_config
-from app.extensions import db
+from app.extensions import cache, db
 from app.wallet.models import Wallet
 from tests.conftest import PASSWORD
 from tests.fixtures.security import limited_app_for
@@ -131,6 +131,19 @@ def test_top_ups_are_limited_per_account_across_page_and_api(limited, make_user,
     with app.app_context():
         assert db.session.get(Wallet, user.id).balance == 20_000
         db.session.remove()
+
+
+def test_a_limited_api_top_up_looks_its_token_up_once(limited, make_user, api_token,
+                                                       monkeypatch):
+    """The per-account limit and ``token_required`` both need the caller: one lookup."""
+    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+    lookups = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key: (key.startswith("api-token:")
+                                                   and lookups.append(key)) or real_get(key))
+    response = limited.post("/api/v1/wallet/charges", headers=headers, json={"amount": 1_000})
+    assert response.status_code == 201
+    assert len(lookups) == 1
 
 
 def test_limits_come_from_the_environment_and_can_be_switched_off(monkeypatch, tmp_path):
