@@ -90,6 +90,8 @@ def load_config(instance_path: Path) -> dict:
         "RQ_QUEUE_NAME": os.environ.get("RQ_QUEUE_NAME", "storefront"),
         "DATA_PLATFORM_URL": os.environ.get("DATA_PLATFORM_URL") or None,
         "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),
+        # Seconds a drain waits after the first order asks for it (see app/exports/jobs.py).
+        "EXPORT_DRAIN_DELAY": float(os.environ.get("EXPORT_DRAIN_DELAY", "1")),
         "BEST_SELLERS_TTL": int(os.environ.get("BEST_SELLERS_TTL", "60")),
         # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),

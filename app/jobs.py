@@ -74,18 +74,23 @@ def enqueue(func, *args, retry=None, delay: float = 0):
     return None
 
 
-def enqueue_unless_queued(func, flag: str, ttl: int):
+def enqueue_unless_queued(func, flag: str, ttl: int, *, delay: float = 0):
     """RQ mode only: enqueue ``func()`` unless a job that ``flag`` marks is still waiting.
 
     Returns the job, or ``None`` when one was already queued. The flag expires after
     ``ttl`` seconds, so a job lost with its flag still set blocks new ones only that long.
-    A Redis error propagates, as in ``enqueue``.
+    A ``delay`` schedules the job that far ahead (as ``enqueue`` does): every request in
+    between finds the flag set, so the job gathers that much work. A Redis error
+    propagates, as in ``enqueue``.
     """
     connection, key = redis_connection(), _flag_key(flag)
     if not connection.set(key, 1, nx=True, ex=ttl):
         return None
     try:
-        return get_queue(connection).enqueue(func)
+        queue = get_queue(connection)
+        if delay:
+            return queue.enqueue_in(timedelta(seconds=delay), func)
+        return queue.enqueue(func)
     except Exception:
         # Without a job behind it the flag would hold off every request until it expires.
         with contextlib.suppress(Exception):

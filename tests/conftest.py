@@ -57,6 +57,9 @@ def app(tmp_path_factory):
         # Tests clear the cache and expect the next read to see it; the per-process copy
         # has its own test (tests/integration/test_bestsellers.py).
         "BEST_SELLERS_LOCAL_TTL": 0,
+        # A burst worker runs only what is queued; the delay has its own test
+        # (tests/integration/test_exports_redis.py).
+        "EXPORT_DRAIN_DELAY": 0,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
     }

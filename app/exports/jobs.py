@@ -2,7 +2,10 @@
 
 - ``drain_exports()`` is the happy path under RQ. After its commit every order asks for a
   drain (``request_drain``); a flag in Redis keeps at most about one drain queued however
-  many orders commit. The drain first clears that flag, so an order committed while it runs
+  many orders commit. The drain is scheduled ``EXPORT_DRAIN_DELAY`` seconds ahead (1 s by
+  default), so during a steady stream of orders each drain gathers a second of them instead
+  of a handful: RQ's own bookkeeping, about 5 ms of CPU per job, had cost each order ~2 ms
+  (docs/BENCHMARKS.md). The drain first clears that flag, so an order committed while it runs
   queues the next drain and no event is left behind. Then it reads the pending events no one
   has tried yet (``attempts = 0``) in id order, ``DRAIN_BATCH`` at a time, sends each batch
   with no transaction open, and marks the delivered ones with one UPDATE: two statements
@@ -81,7 +84,8 @@ def retry_policy(failures: int = 0) -> Retry | None:
 def request_drain() -> bool:
     """Make sure a drain is queued (RQ mode); log and return False instead of raising."""
     try:
-        enqueue_unless_queued(drain_exports, DRAIN_FLAG, DRAIN_FLAG_TTL)
+        enqueue_unless_queued(drain_exports, DRAIN_FLAG, DRAIN_FLAG_TTL,
+                              delay=current_app.config.get("EXPORT_DRAIN_DELAY", 0))
     except Exception:  # noqa: BLE001 - orders are committed; the next drain or relay finds them
         log.warning("export drain not queued; pending events wait for the next drain or "
                     "the relay", exc_info=True)

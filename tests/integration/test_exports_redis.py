@@ -183,6 +183,29 @@ def test_an_order_after_a_finished_drain_queues_a_new_drain(app, rq_redis, recei
     assert_delivered_exactly_once(app, receiver, [first, second], shopper)
 
 
+def test_with_a_drain_delay_a_stream_of_orders_schedules_one_drain_that_gathers_them(
+        app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
+    """``EXPORT_DRAIN_DELAY``: the first order schedules the drain that far ahead; the orders
+    after it find the flag set and wait for that same drain."""
+    monkeypatch.setitem(app.config, "EXPORT_DRAIN_DELAY", 30)
+    product = make_product(stock=100)
+    asked_at = datetime.now(UTC)
+    order_ids = [buy(shopper, {product: 1}) for _ in range(10)]
+
+    assert queued(rq_redis) == 0  # nothing runs before the delay
+    registry = ScheduledJobRegistry(queue=Queue(QUEUE, connection=rq_redis))
+    [job_id] = registry.get_job_ids()
+    assert Job.fetch(job_id, connection=rq_redis).func_name == DRAIN
+    due = registry.get_scheduled_time(job_id)
+    assert asked_at + timedelta(seconds=29) <= due <= datetime.now(UTC) + timedelta(seconds=30)
+
+    # When it is due, RQ's scheduler moves it to the queue, and one job delivers all ten.
+    registry.remove(job_id)
+    Queue(QUEUE, connection=rq_redis).enqueue_job(Job.fetch(job_id, connection=rq_redis))
+    work_in_process(app, rq_redis)
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+
+
 def test_an_order_committed_while_a_drain_runs_queues_the_next_drain(
         app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
     """The drain clears its flag before it reads, so an order it may not see still gets one."""
