@@ -9,7 +9,7 @@ from app.orders import services
 from app.orders.models import Order
 
 
-def order_json(order: Order, *, balance: int | None = None) -> dict:
+def order_json(order: Order | services.PlacedOrder, *, balance: int | None = None) -> dict:
     body = {
         "id": order.id,
         "status": order.status,
@@ -49,7 +49,7 @@ def create_order():
         g.api_user_id, _items_from(body), body.get("coupon_id"),
         request.headers.get("Idempotency-Key"),
     )
-    response = order_json(order, balance=services.balance_after(order, "payment"))
+    response = order_json(order, balance=order.balance)
     headers = {"Location": url_for("api.get_order", order_id=order.id)}
     return response, 201 if created else 200, headers
 

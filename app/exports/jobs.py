@@ -135,7 +135,8 @@ def _drain() -> int:
 
 def _untried_events(after_id: int) -> list:
     rows = db.session.execute(
-        select(ExportEvent.id, ExportEvent.kind, ExportEvent.created_at, ExportEvent.payload)
+        select(ExportEvent.id, ExportEvent.kind, ExportEvent.created_at, ExportEvent.order_id,
+               ExportEvent.payload)
         .where(ExportEvent.status == "pending", ExportEvent.attempts == 0,
                ExportEvent.id > after_id)
         .order_by(ExportEvent.id).limit(DRAIN_BATCH)
@@ -145,7 +146,7 @@ def _untried_events(after_id: int) -> list:
 
 
 def _deliver_batch(batch) -> int:
-    failures = send_batch([(e.id, message(e.id, e.kind, e.created_at, e.payload))
+    failures = send_batch([(e.id, message(e.id, e.kind, e.created_at, e.order_id, e.payload))
                            for e in batch])
     delivered = [e.id for e in batch if e.id not in failures]
     _record_deliveries(delivered)
@@ -166,7 +167,7 @@ def _hand_over_failure(event_id: int, error: DeliveryError) -> None:
 def _deliver(event_id: int) -> str:
     event = db.session.execute(
         select(ExportEvent.status, ExportEvent.kind, ExportEvent.created_at,
-               ExportEvent.payload).where(ExportEvent.id == event_id)
+               ExportEvent.order_id, ExportEvent.payload).where(ExportEvent.id == event_id)
     ).one_or_none()
     db.session.rollback()  # no transaction held open across the HTTP call
     if event is None:
@@ -175,7 +176,8 @@ def _deliver(event_id: int) -> str:
     if event.status != "pending":
         return event.status
     try:
-        send(event_id, message(event_id, event.kind, event.created_at, event.payload))
+        send(event_id, message(event_id, event.kind, event.created_at, event.order_id,
+                               event.payload))
     except DeliveryError as exc:
         status, attempts = _record_failure(event_id, str(exc))
         log.warning("export event %s attempt %s failed: %s", event_id, attempts, exc)

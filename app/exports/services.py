@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 
 from app.coupons.models import UserCoupon
 from app.db import iso, retry_on_conflict, transaction, utcnow
@@ -47,14 +47,15 @@ class ExportEventNotRetryable(DomainError):
 
 
 def order_snapshot(session, order) -> dict:
-    """Everything the platform needs about ``order``, as it is now in this transaction."""
+    """Everything the platform needs about ``order``, as it is now in this transaction,
+    but its id: the event row has it (``order_id``), and ``message()`` adds it at delivery,
+    so a checkout can build the snapshot before its INSERT."""
     coupon = None
     if order.user_coupon_id is not None:
         user_coupon = session.get(UserCoupon, order.user_coupon_id)
         coupon = {"id": user_coupon.coupon_id, "name": user_coupon.coupon.name,
                   "user_coupon_id": user_coupon.id}
     return {
-        "order_id": order.id,
         "user_id": order.user_id,
         "status": order.status,
         "lines": [{"product_id": line.product_id, "name": line.name,
@@ -69,30 +70,34 @@ def order_snapshot(session, order) -> dict:
     }
 
 
-def record_order_event(uow, order, kind: str) -> ExportEvent:
-    """Add the outbox row for ``order`` (``order_paid`` or ``order_cancelled``).
+def record_order_event(uow, order, kind: str) -> int:
+    """Write the outbox row for ``order`` (``order_paid`` or ``order_cancelled``); returns its id.
 
-    Call inside the order's transaction once its lines and payment are flushed. The payload
-    is a complete snapshot, so later edits to products or coupons never change what was
-    exported; ``ExportEvent.message()`` adds the event's id, kind and time to it. Delivery
-    is handed over after the commit (``hand_over_delivery``) and never raises into the
-    caller.
+    Call inside the order's transaction. The payload is a complete snapshot, so later edits
+    to products or coupons never change what was exported; ``message()`` adds the event's
+    id, kind, time and order id to it. Delivery is handed over after the commit
+    (``deliver_after_commit``) and never raises into the caller. Checkout writes its
+    event in the same statement as the order (``app.orders.services``) and calls
+    ``order_snapshot`` and ``deliver_after_commit`` itself.
     """
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
     session = uow.session
     now = utcnow()
-    payload = order_snapshot(session, order)
     # enqueued_at = commit time: the after-commit hook hands the event over at once, and the
     # relay looks for rows whose last hand-over is too old, so a failed hook costs no extra
     # write here.
-    event = ExportEvent(order_id=order.id, kind=kind, payload=payload, status="pending",
-                        attempts=0, created_at=now, enqueued_at=now)
-    session.add(event)
-    session.flush()
-    event_id = event.id
+    event_id = session.execute(
+        insert(ExportEvent.__table__).returning(ExportEvent.__table__.c.id),
+        {"order_id": order.id, "kind": kind, "payload": order_snapshot(session, order),
+         "status": "pending", "attempts": 0, "created_at": now, "enqueued_at": now},
+    ).scalar_one()
+    deliver_after_commit(uow, event_id)
+    return event_id
+
+
+def deliver_after_commit(uow, event_id: int) -> None:
     uow.after_commit(lambda: hand_over_delivery(event_id))
-    return event
 
 
 def hand_over_delivery(event_id: int) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, insert, select, text, update
 
-from app.db import retry_on_conflict, transaction
+from app.db import retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
@@ -47,50 +47,75 @@ def check_charge_amount(amount) -> int:
     return amount
 
 
+_LEDGER = LedgerEntry.__table__
+
+# On PostgreSQL the compare-and-set and its ledger row are one statement: one round trip
+# instead of two, and no unit-of-work flush (docs/BENCHMARKS.md).
+_CHANGE_BALANCE_PG = text(f"""
+    WITH changed AS (
+        UPDATE wallets SET balance = balance + :delta, version = version + 1
+         WHERE user_id = :user_id AND balance + :delta BETWEEN 0 AND {MAX_BALANCE}
+        RETURNING balance
+    )
+    INSERT INTO ledger_entries (user_id, kind, amount, balance_after, order_id, created_at)
+    SELECT :user_id, :kind, :delta, balance, :order_id, :created_at FROM changed
+    RETURNING *
+""").columns(*_LEDGER.columns)
+
+
 def change_balance(session, user_id: int, delta: int, kind: str, order_id: int | None = None
-                   ) -> LedgerEntry:
+                   ) -> Row:
     """Add ``delta`` to the wallet and write its ledger row, inside the caller's transaction.
 
     A compare-and-set on the invariant itself: the UPDATE applies only if the new balance
     stays within 0..MAX_BALANCE, bumps ``version`` (so ORM writers holding an older copy get
     ``StaleDataError``), and returns the new balance. No read-then-write, so concurrent
-    top-ups never lose to each other; they queue on the row lock for microseconds.
+    top-ups never lose to each other; they queue on the row lock for microseconds. Returns
+    the ledger row as written (a ``Row`` with ``LedgerEntry``'s columns as attributes:
+    reading it back as an ORM entity cost more than the statement itself).
     """
-    new_balance = session.execute(
-        update(Wallet)
-        .where(Wallet.user_id == user_id,
-               Wallet.balance + delta >= 0,
-               Wallet.balance + delta <= MAX_BALANCE)
-        .values(balance=Wallet.balance + delta, version=Wallet.version + 1)
-        .returning(Wallet.balance)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if new_balance is None:
-        balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
-        if balance is None:
-            raise WalletNotFound()
-        if delta < 0:
-            raise InsufficientPoints(
-                f"This costs {-delta:,} won but your balance is {balance:,} won."
-            )
-        raise BalanceLimitExceeded(
-            f"A balance may not exceed {MAX_BALANCE:,} won; you can add at most "
-            f"{MAX_BALANCE - balance:,} won now."
-        )
-    entry = LedgerEntry(user_id=user_id, kind=kind, amount=delta, balance_after=new_balance,
-                        order_id=order_id)
-    session.add(entry)
+    values = {"user_id": user_id, "kind": kind, "delta": delta, "order_id": order_id,
+              "created_at": utcnow()}
+    if session.get_bind().dialect.name == "postgresql":
+        entry = session.execute(_CHANGE_BALANCE_PG, values).one_or_none()
+    else:
+        new_balance = session.execute(
+            update(Wallet)
+            .where(Wallet.user_id == user_id,
+                   Wallet.balance + delta >= 0,
+                   Wallet.balance + delta <= MAX_BALANCE)
+            .values(balance=Wallet.balance + delta, version=Wallet.version + 1)
+            .returning(Wallet.balance)
+            .execution_options(synchronize_session=False)
+        ).scalar_one_or_none()
+        entry = None if new_balance is None else session.execute(
+            insert(_LEDGER).returning(*_LEDGER.columns),
+            {"user_id": user_id, "kind": kind, "amount": delta, "balance_after": new_balance,
+             "order_id": order_id, "created_at": values["created_at"]}).one()
+    if entry is None:
+        raise _balance_refusal(session, user_id, delta)
     return entry
+
+
+def _balance_refusal(session, user_id: int, delta: int) -> DomainError:
+    """Why the compare-and-set matched no row, read from the newest row."""
+    balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
+    if balance is None:
+        return WalletNotFound()
+    if delta < 0:
+        return InsufficientPoints(f"This costs {-delta:,} won but your balance is {balance:,} won.")
+    return BalanceLimitExceeded(
+        f"A balance may not exceed {MAX_BALANCE:,} won; you can add at most "
+        f"{MAX_BALANCE - balance:,} won now."
+    )
 
 
 @retry_on_conflict(attempts=TOP_UP_ATTEMPTS)
-def charge_wallet(user_id: int, amount) -> LedgerEntry:
+def charge_wallet(user_id: int, amount) -> Row:
     """Top up ``user_id``'s wallet by ``amount`` won; returns the ledger row (with balance_after)."""
     amount = check_charge_amount(amount)
     with transaction() as uow:
-        entry = change_balance(uow.session, user_id, amount, "charge")
-        uow.session.flush()
-    return entry
+        return change_balance(uow.session, user_id, amount, "charge")
 
 
 def get_balance(user_id: int) -> int:

@@ -15,7 +15,7 @@ from app.db import transaction
 from app.errors import InvalidInput
 from app.exports.models import ExportEvent
 from app.extensions import db
-from app.orders.models import Order
+from app.orders.models import Order, Payment
 from app.orders.services import OrderTotalChanged, place_order
 from app.wallet.models import LedgerEntry
 from app.wallet.services import InsufficientPoints
@@ -35,7 +35,8 @@ def test_a_paid_order_writes_every_record_in_one_go(ctx, make_user, make_product
         "paid", 21_000, 2_000, 19_000)
     assert [(l.product_id, l.name, l.unit_price, l.quantity) for l in order.lines] == [
         (cheap.id, "Mug", 3_000, 3), (dear.id, "Kettle", 12_000, 1)]
-    assert order.payment.amount == 19_000
+    assert order.balance == 31_000
+    assert db.session.scalar(select(Payment.amount).where(Payment.order_id == order.id)) == 19_000
     assert order.user_coupon_id == claim
     state = shop_state()
     assert state["stock"] == {cheap.id: 7, dear.id: 4}
@@ -276,15 +277,16 @@ def test_losing_the_race_for_the_last_unit_rolls_everything_back(
     first = make_product(stock=5)
     last = make_product(stock=1)
     claim = give_coupon(user)
-    real_record_order_event = orders.record_order_event
+    real_sell = orders._sell
 
-    # Just before the stock is taken (the export event is the last write before it).
-    def rival_buys_the_last_unit(uow, order, kind):
-        uow.session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
+    # Just before the stock is taken, once everything else is written.
+    def rival_buys_the_last_unit(session, product_id, *args):
+        if product_id == first.id:
+            session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
                             {"id": last.id})
-        return real_record_order_event(uow, order, kind)
+        return real_sell(session, product_id, *args)
 
-    monkeypatch.setattr(orders, "record_order_event", rival_buys_the_last_unit)
+    monkeypatch.setattr(orders, "_sell", rival_buys_the_last_unit)
     before = shop_state()
     with pytest.raises(OutOfStock, match="sold out"):
         place_order(user.id, [(first.id, 1), (last.id, 1)], claim)
