@@ -35,7 +35,7 @@ from app.exports.services import deliver_after_commit, order_snapshot, record_or
 from app.extensions import db
 from app.orders.models import Order, OrderLine, Payment
 from app.wallet.models import LedgerEntry
-from app.wallet.services import change_balance
+from app.wallet.services import balance_change_sql, balance_refusal, change_balance
 
 ORDER_ATTEMPTS = 10
 MAX_LINES = 100
@@ -225,10 +225,10 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         if from_cart:
             session.execute(delete(CartItem).where(CartItem.user_id == user_id,
                                                    CartItem.product_id.in_(product_ids)))
-        order_id, event_id = _write_order(session, placed, key, order_snapshot(session, placed))
-        # No balance read before: change_balance's compare-and-set refuses a short wallet
+        # No balance read before: the wallet's compare-and-set refuses a short wallet
         # (``InsufficientPoints``) and rolls all of this back.
-        payment = change_balance(session, user_id, -total, "payment", order_id)
+        order_id, event_id, balance = _write_order(session, placed, key,
+                                                   order_snapshot(session, placed))
         if user_coupon_id is not None:
             mark_coupon_used(session, user_coupon_id, order_id, now)
             # Set only after the coupon row is locked for this order: an order row pointing
@@ -240,17 +240,18 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         day = shop_day(now)
         for product_id, quantity in lines:
             _sell(session, product_id, quantity, order_id, day, now)
-    return replace(placed, id=order_id, balance=payment.balance_after)
+    return replace(placed, id=order_id, balance=balance)
 
 
-# On PostgreSQL the order, its lines, its payment and its export event are one statement:
-# the unit of work's flushes of those four rows were ~40% of a checkout's CPU, and each
-# round trip is paid again while a busy worker waits for the GIL (docs/BENCHMARKS.md).
-_WRITE_ORDER_PG = text("""
+# On PostgreSQL the order, its lines, its payment, its export event and the wallet's
+# compare-and-set with its ledger row are one statement: the unit of work's flushes of those
+# rows were ~40% of a checkout's CPU, and every round trip is paid again while a busy worker
+# waits for the GIL (docs/BENCHMARKS.md).
+_WRITE_ORDER_PG = text(f"""
     WITH new_order AS (
         INSERT INTO orders (user_id, status, subtotal, discount, total, idempotency_key,
                             created_at)
-        VALUES (:user_id, 'paid', :subtotal, :discount, :total, :key, :now)
+        VALUES (:user_id, 'paid', :subtotal, :discount, :total, :key, :created_at)
         RETURNING id
     ), lines AS (
         INSERT INTO order_lines (order_id, product_id, name, unit_price, quantity)
@@ -262,33 +263,39 @@ _WRITE_ORDER_PG = text("""
          ORDER BY line.n
     ), payment AS (
         INSERT INTO payments (order_id, amount, method, created_at)
-        SELECT id, :total, 'points', :now FROM new_order
+        SELECT id, :total, 'points', :created_at FROM new_order
     ), event AS (
         INSERT INTO export_events (order_id, kind, payload, status, attempts, created_at,
                                    enqueued_at)
-        SELECT id, 'order_paid', CAST(:payload AS json), 'pending', 0, :now, :now
+        SELECT id, 'order_paid', CAST(:payload AS json), 'pending', 0, :created_at,
+               :created_at
           FROM new_order
         RETURNING id
-    )
-    SELECT new_order.id, event.id FROM new_order, event
+    ), {balance_change_sql("(SELECT id FROM new_order)")}
+    SELECT new_order.id, event.id, (SELECT balance_after FROM ledger)
+      FROM new_order, event
 """)
 
 
 def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
-                 ) -> tuple[int, int]:
+                 ) -> tuple[int, int, int]:
     """Insert the paid order, its lines, its payment and its ``order_paid`` export event
-    (``payload``, enqueued at commit time as ``record_order_event`` does); returns the
-    order's id and the event's."""
-    order = {"user_id": placed.user_id, "subtotal": placed.subtotal,
-             "discount": placed.discount, "total": placed.total, "key": key,
-             "now": placed.created_at}
+    (``payload``, enqueued at commit time as ``record_order_event`` does), and take the
+    total from the wallet (``change_balance``); returns the order's id, the event's, and
+    the balance left. A short wallet raises ``InsufficientPoints``."""
     if session.get_bind().dialect.name == "postgresql":
         columns = zip(*((line.product_id, line.name, line.unit_price, line.quantity)
                         for line in placed.lines))
-        return tuple(session.execute(_WRITE_ORDER_PG, {
-            **order, **dict(zip(("product_ids", "names", "unit_prices", "quantities"),
-                                map(list, columns))),
-            "payload": json.dumps(payload)}).one())
+        order_id, event_id, balance = session.execute(_WRITE_ORDER_PG, {
+            "user_id": placed.user_id, "subtotal": placed.subtotal,
+            "discount": placed.discount, "total": placed.total, "key": key,
+            "created_at": placed.created_at, "kind": "payment", "delta": -placed.total,
+            **dict(zip(("product_ids", "names", "unit_prices", "quantities"),
+                       map(list, columns))),
+            "payload": json.dumps(payload)}).one()
+        if balance is None:
+            raise balance_refusal(session, placed.user_id, -placed.total)
+        return order_id, event_id, balance
     orders, lines = Order.__table__, OrderLine.__table__
     order_id = session.execute(insert(orders).returning(orders.c.id), {
         "user_id": placed.user_id, "status": "paid", "subtotal": placed.subtotal,
@@ -305,7 +312,8 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
         "order_id": order_id, "kind": "order_paid", "payload": payload, "status": "pending",
         "attempts": 0, "created_at": placed.created_at,
         "enqueued_at": placed.created_at}).scalar_one()
-    return order_id, event_id
+    payment = change_balance(session, placed.user_id, -placed.total, "payment", order_id)
+    return order_id, event_id, payment.balance_after
 
 
 # The hot row's lock is held from its UPDATE to COMMIT. On PostgreSQL the stock

@@ -49,18 +49,29 @@ def check_charge_amount(amount) -> int:
 
 _LEDGER = LedgerEntry.__table__
 
-# On PostgreSQL the compare-and-set and its ledger row are one statement: one round trip
-# instead of two, and no unit-of-work flush (docs/BENCHMARKS.md).
-_CHANGE_BALANCE_PG = text(f"""
-    WITH changed AS (
+
+def balance_change_sql(order_id: str = ":order_id") -> str:
+    """PostgreSQL: the compare-and-set and its ledger row as two CTEs, ``changed`` and
+    ``ledger`` (``RETURNING *``), for one statement with parameters ``:user_id``, ``:kind``,
+    ``:delta`` and ``:created_at``. ``order_id`` is the SQL for the row's order id, so a
+    checkout can write its payment in the statement that inserts the order.
+    """
+    return f"""
+    changed AS (
         UPDATE wallets SET balance = balance + :delta, version = version + 1
          WHERE user_id = :user_id AND balance + :delta BETWEEN 0 AND {MAX_BALANCE}
         RETURNING balance
-    )
-    INSERT INTO ledger_entries (user_id, kind, amount, balance_after, order_id, created_at)
-    SELECT :user_id, :kind, :delta, balance, :order_id, :created_at FROM changed
-    RETURNING *
-""").columns(*_LEDGER.columns)
+    ), ledger AS (
+        INSERT INTO ledger_entries (user_id, kind, amount, balance_after, order_id, created_at)
+        SELECT :user_id, :kind, :delta, balance, {order_id}, :created_at FROM changed
+        RETURNING *
+    )"""
+
+
+# On PostgreSQL the compare-and-set and its ledger row are one statement: one round trip
+# instead of two, and no unit-of-work flush (docs/BENCHMARKS.md).
+_CHANGE_BALANCE_PG = text(f"WITH {balance_change_sql()} SELECT * FROM ledger"
+                          ).columns(*_LEDGER.columns)
 
 
 def change_balance(session, user_id: int, delta: int, kind: str, order_id: int | None = None
@@ -93,12 +104,12 @@ def change_balance(session, user_id: int, delta: int, kind: str, order_id: int |
             {"user_id": user_id, "kind": kind, "amount": delta, "balance_after": new_balance,
              "order_id": order_id, "created_at": values["created_at"]}).one()
     if entry is None:
-        raise _balance_refusal(session, user_id, delta)
+        raise balance_refusal(session, user_id, delta)
     return entry
 
 
-def _balance_refusal(session, user_id: int, delta: int) -> DomainError:
-    """Why the compare-and-set matched no row, read from the newest row."""
+def balance_refusal(session, user_id: int, delta: int) -> DomainError:
+    """Why the compare-and-set of ``delta`` matched no row, read from the newest row."""
     balance = session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
     if balance is None:
         return WalletNotFound()
