@@ -1,13 +1,15 @@
 """Orders: checkout paid with points, and cancellation, each one transaction.
 
-Checkout touches its rows in a fixed order: the new order (whose unique idempotency key
-makes a duplicate wait here, before anything hot), the shopper's wallet, the shopper's
-coupon, then the products in ascending id order with their daily-sales rows. Every contended
-write is a compare-and-set on the invariant (``change_balance``, ``mark_coupon_used``,
+Checkout reads the products without a lock (the clear refusals cost none), then writes
+everything, the hottest rows last: on PostgreSQL in one statement that locks the shopper's
+coupon, the new order (whose unique idempotency key makes a duplicate wait there, before
+anything hot), the shopper's wallet, then the products in ascending id order; on SQLite,
+which has one writer at a time, as the same steps one statement each. Every contended write
+is a compare-and-set on the invariant (``change_balance``, ``mark_coupon_used``,
 ``change_stock``), so a shopper is refused only for a true reason (out of stock, not enough
 points, coupon already used), and two orders can never wait on each other in a cycle.
-Products come last because they are the hottest rows: their locks are held only for the
-few statements before COMMIT.
+Products come last because they are the hottest rows: their locks are held only until
+COMMIT.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from app.cart.services import MAX_QUANTITY, MIN_QUANTITY
 from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound, change_stock, stock_refusal
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import (CouponNotFound, coupon_discount, mark_coupon_used,
-                                  release_coupon, reserve_coupon)
+from app.coupons.services import (CouponNotFound, CouponNotUsable, coupon_discount,
+                                  mark_coupon_used, release_coupon, reserve_coupon)
 from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
 from app.exports.models import ExportEvent
@@ -229,29 +231,78 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         # (``InsufficientPoints``) and rolls all of this back.
         order_id, event_id, balance = _write_order(session, placed, key,
                                                    order_snapshot(session, placed))
-        if user_coupon_id is not None:
-            mark_coupon_used(session, user_coupon_id, order_id, now)
-            # Set only after the coupon row is locked for this order: an order row pointing
-            # at the coupon earlier would take a key-share lock on it, and two checkouts
-            # racing for one coupon would then deadlock instead of one being refused.
-            session.execute(update(Order.__table__).where(Order.__table__.c.id == order_id)
-                            .values(user_coupon_id=user_coupon_id))
         deliver_after_commit(uow, event_id)
-        day = shop_day(now)
-        for product_id, quantity in lines:
-            _sell(session, product_id, quantity, order_id, day, now)
     return replace(placed, id=order_id, balance=balance)
 
 
-# On PostgreSQL the order, its lines, its payment, its export event and the wallet's
-# compare-and-set with its ledger row are one statement: the unit of work's flushes of those
-# rows were ~40% of a checkout's CPU, and every round trip is paid again while a busy worker
-# waits for the GIL (docs/BENCHMARKS.md).
+def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
+                 ) -> tuple[int, int, int]:
+    """Write the paid order: the order with its lines and payment, its ``order_paid`` export
+    event (``payload``, enqueued at commit time as ``record_order_event`` does), the coupon
+    marked used (``mark_coupon_used``), the total taken from the wallet
+    (``change_balance``), and last the stock and daily sales of each product in ascending id
+    order (``change_stock``, ``record_units``). Returns the order's id, the event's and the
+    balance left. Raises ``CouponNotUsable``, ``InsufficientPoints`` or ``OutOfStock`` when a
+    compare-and-set finds its row no longer allows it.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return _write_order_pg(session, placed, key, payload)
+    orders = Order.__table__
+    order_id = session.execute(insert(orders).returning(orders.c.id), {
+        "user_id": placed.user_id, "status": "paid", "subtotal": placed.subtotal,
+        "discount": placed.discount, "total": placed.total, "idempotency_key": key,
+        "created_at": placed.created_at}).scalar_one()
+    session.execute(insert(OrderLine.__table__), [
+        {"order_id": order_id, "product_id": line.product_id, "name": line.name,
+         "unit_price": line.unit_price, "quantity": line.quantity} for line in placed.lines])
+    session.execute(insert(Payment.__table__), {
+        "order_id": order_id, "amount": placed.total, "method": "points",
+        "created_at": placed.created_at})
+    events = ExportEvent.__table__
+    event_id = session.execute(insert(events).returning(events.c.id), {
+        "order_id": order_id, "kind": "order_paid", "payload": payload, "status": "pending",
+        "attempts": 0, "created_at": placed.created_at,
+        "enqueued_at": placed.created_at}).scalar_one()
+    payment = change_balance(session, placed.user_id, -placed.total, "payment", order_id)
+    if placed.user_coupon_id is not None:
+        mark_coupon_used(session, placed.user_coupon_id, order_id, placed.created_at)
+        # Set only after the coupon row is locked for this order: an order row pointing
+        # at the coupon earlier would take a key-share lock on it, and two checkouts
+        # racing for one coupon would then deadlock instead of one being refused.
+        session.execute(update(orders).where(orders.c.id == order_id)
+                        .values(user_coupon_id=placed.user_coupon_id))
+    day = shop_day(placed.created_at)
+    for line in placed.lines:
+        change_stock(session, line.product_id, -line.quantity, "sale", order_id=order_id)
+        record_units(session, line.product_id, line.quantity, day)
+    return order_id, event_id, payment.balance_after
+
+
+# PostgreSQL writes the whole order in one statement, the same steps as the SQLite branch of
+# ``_write_order``: the unit of work's flushes of these rows were ~40% of a checkout's CPU,
+# and every round trip is paid again while a busy worker waits for the GIL and while the hot
+# product's row lock waits for COMMIT (docs/BENCHMARKS.md). The CTEs run in the order the
+# final SELECT pulls them, which is also the order their rows are locked in: the coupon, the
+# wallet, then the products in ascending id order, so two checkouts never wait on each other
+# in a cycle.
+# - The order's id is drawn first, so that the coupon row is locked (``used``) before the
+#   order row that points at it exists: the order's foreign key would otherwise take a
+#   key-share lock on it, and two checkouts racing for one coupon would deadlock instead of
+#   one being refused.
+# - ``locked`` takes the product rows in id order, and only when the wallet paid.
 _WRITE_ORDER_PG = text(f"""
-    WITH new_order AS (
-        INSERT INTO orders (user_id, status, subtotal, discount, total, idempotency_key,
-                            created_at)
-        VALUES (:user_id, 'paid', :subtotal, :discount, :total, :key, :created_at)
+    WITH new_id AS (
+        SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id
+    ), used AS (
+        UPDATE user_coupons SET used_order_id = (SELECT id FROM new_id), used_at = :created_at
+         WHERE id = :user_coupon_id AND used_order_id IS NULL
+        RETURNING id
+    ), new_order AS (
+        INSERT INTO orders (id, user_id, status, subtotal, discount, total, user_coupon_id,
+                            idempotency_key, created_at)
+        SELECT id, :user_id, 'paid', :subtotal, :discount, :total, (SELECT id FROM used),
+               :key, :created_at
+          FROM new_id
         RETURNING id
     ), lines AS (
         INSERT INTO order_lines (order_id, product_id, name, unit_price, quantity)
@@ -271,85 +322,55 @@ _WRITE_ORDER_PG = text(f"""
                :created_at
           FROM new_order
         RETURNING id
-    ), {balance_change_sql("(SELECT id FROM new_order)")}
-    SELECT new_order.id, event.id, (SELECT balance_after FROM ledger)
+    ), {balance_change_sql("(SELECT id FROM new_order)")}, locked AS (
+        SELECT products.id, line.quantity
+          FROM products
+          JOIN unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
+               AS line (product_id, quantity) ON products.id = line.product_id
+         WHERE EXISTS (SELECT FROM ledger)
+         ORDER BY products.id
+           FOR NO KEY UPDATE OF products
+    ), taken AS (
+        UPDATE products SET stock = products.stock - locked.quantity,
+                            version = products.version + 1
+          FROM locked
+         WHERE products.id = locked.id AND products.stock >= locked.quantity
+        RETURNING products.id, locked.quantity
+    ), moved AS (
+        INSERT INTO stock_movements (product_id, delta, kind, reason, order_id, created_at)
+        SELECT id, -quantity, 'sale', '', (SELECT id FROM new_order), :created_at FROM taken
+    ), counted AS (
+        INSERT INTO product_daily_sales (product_id, day, units)
+        SELECT id, :day, quantity FROM taken
+        ON CONFLICT (product_id, day)
+        DO UPDATE SET units = product_daily_sales.units + EXCLUDED.units
+    )
+    SELECT new_order.id, event.id, (SELECT id FROM used), (SELECT balance_after FROM ledger),
+           (SELECT array_agg(id) FROM taken)
       FROM new_order, event
 """)
 
 
-def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
-                 ) -> tuple[int, int, int]:
-    """Insert the paid order, its lines, its payment and its ``order_paid`` export event
-    (``payload``, enqueued at commit time as ``record_order_event`` does), and take the
-    total from the wallet (``change_balance``); returns the order's id, the event's, and
-    the balance left. A short wallet raises ``InsufficientPoints``."""
-    if session.get_bind().dialect.name == "postgresql":
-        columns = zip(*((line.product_id, line.name, line.unit_price, line.quantity)
-                        for line in placed.lines))
-        order_id, event_id, balance = session.execute(_WRITE_ORDER_PG, {
-            "user_id": placed.user_id, "subtotal": placed.subtotal,
-            "discount": placed.discount, "total": placed.total, "key": key,
-            "created_at": placed.created_at, "kind": "payment", "delta": -placed.total,
-            **dict(zip(("product_ids", "names", "unit_prices", "quantities"),
-                       map(list, columns))),
-            "payload": json.dumps(payload)}).one()
-        if balance is None:
-            raise balance_refusal(session, placed.user_id, -placed.total)
-        return order_id, event_id, balance
-    orders, lines = Order.__table__, OrderLine.__table__
-    order_id = session.execute(insert(orders).returning(orders.c.id), {
-        "user_id": placed.user_id, "status": "paid", "subtotal": placed.subtotal,
-        "discount": placed.discount, "total": placed.total, "idempotency_key": key,
-        "created_at": placed.created_at}).scalar_one()
-    session.execute(insert(lines), [
-        {"order_id": order_id, "product_id": line.product_id, "name": line.name,
-         "unit_price": line.unit_price, "quantity": line.quantity} for line in placed.lines])
-    session.execute(insert(Payment.__table__), {
-        "order_id": order_id, "amount": placed.total, "method": "points",
-        "created_at": placed.created_at})
-    events = ExportEvent.__table__
-    event_id = session.execute(insert(events).returning(events.c.id), {
-        "order_id": order_id, "kind": "order_paid", "payload": payload, "status": "pending",
-        "attempts": 0, "created_at": placed.created_at,
-        "enqueued_at": placed.created_at}).scalar_one()
-    payment = change_balance(session, placed.user_id, -placed.total, "payment", order_id)
-    return order_id, event_id, payment.balance_after
-
-
-# The hot row's lock is held from its UPDATE to COMMIT. On PostgreSQL the stock
-# compare-and-set, its movement row and the daily-sales upsert go in one statement, so the
-# lock waits for one round trip and the COMMIT instead of three: under a rush on one product
-# (bench/run.py hot-checkout) every extra round trip while holding it, each one a wait for
-# the GIL on a busy worker, is paid by every shopper queued behind.
-_SELL_PG = text("""
-    WITH taken AS (
-        UPDATE products SET stock = stock - :quantity, version = version + 1
-         WHERE id = :product_id AND stock >= :quantity
-        RETURNING id
-    ), moved AS (
-        INSERT INTO stock_movements (product_id, delta, kind, reason, order_id, created_at)
-        SELECT id, -:quantity, 'sale', '', :order_id, :now FROM taken
-    ), counted AS (
-        INSERT INTO product_daily_sales (product_id, day, units)
-        SELECT id, :day, :quantity FROM taken
-        ON CONFLICT (product_id, day)
-        DO UPDATE SET units = product_daily_sales.units + EXCLUDED.units
-    )
-    SELECT count(*) FROM taken
-""")
-
-
-def _sell(session, product_id: int, quantity: int, order_id: int, day, now) -> None:
-    """Take ``quantity`` from the stock (``change_stock``'s compare-and-set and movement row)
-    and add it to the day's sales (``record_units``), as one statement on PostgreSQL."""
-    if session.get_bind().dialect.name != "postgresql":
-        change_stock(session, product_id, -quantity, "sale", order_id=order_id)
-        record_units(session, product_id, quantity, day)
-        return
-    taken = session.execute(_SELL_PG, {"product_id": product_id, "quantity": quantity,
-                                       "order_id": order_id, "day": day, "now": now}).scalar_one()
-    if not taken:
-        raise stock_refusal(session, product_id)
+def _write_order_pg(session, placed: PlacedOrder, key: str | None, payload: dict
+                    ) -> tuple[int, int, int]:
+    columns = zip(*((line.product_id, line.name, line.unit_price, line.quantity)
+                    for line in placed.lines))
+    row = session.execute(_WRITE_ORDER_PG, {
+        "user_id": placed.user_id, "subtotal": placed.subtotal, "discount": placed.discount,
+        "total": placed.total, "user_coupon_id": placed.user_coupon_id, "key": key,
+        "created_at": placed.created_at, "day": shop_day(placed.created_at),
+        "kind": "payment", "delta": -placed.total, "payload": json.dumps(payload),
+        **dict(zip(("product_ids", "names", "unit_prices", "quantities"), map(list, columns))),
+    }).one()
+    order_id, event_id, used, balance, taken = row
+    if balance is None:
+        raise balance_refusal(session, placed.user_id, -placed.total)
+    if placed.user_coupon_id is not None and used is None:
+        raise CouponNotUsable("This coupon has already been used.")
+    for line in placed.lines:
+        if line.product_id not in (taken or ()):
+            raise stock_refusal(session, line.product_id)
+    return order_id, event_id, balance
 
 
 # --- cancellation -----------------------------------------------------------------------

@@ -267,31 +267,36 @@ def test_an_order_below_the_coupon_minimum_is_refused(ctx, make_user, make_produ
     assert order.discount == 1_000
 
 
-def test_losing_the_race_for_the_last_unit_rolls_everything_back(
-        ctx, monkeypatch, make_user, make_product, give_coupon, shop_state):
-    """Stock is taken last: when it runs out after the plain read, the order, payment,
-    ledger row, coupon use and export event written before it all vanish."""
+@pytest.mark.parametrize("rival_sql, error, match", [
+    ("UPDATE wallets SET balance = 100 WHERE user_id = :user", InsufficientPoints,
+     "balance is 100 won"),
+    ("UPDATE user_coupons SET used_order_id = :earlier WHERE id = :claim", CouponNotUsable,
+     "already been used"),
+    ("UPDATE products SET stock = 0 WHERE id = :last", OutOfStock, "sold out"),
+], ids=["wallet", "coupon", "stock"])
+def test_a_row_that_changed_after_the_plain_read_refuses_the_whole_write(
+        ctx, monkeypatch, make_user, make_product, give_coupon, shop_state, rival_sql, error,
+        match):
+    """Each compare-and-set of the write re-checks its row: a rival who got there between
+    the read and the write makes the checkout refuse, and nothing of it is left."""
     import app.orders.services as orders
 
     user = make_user(balance=10_000)
-    first = make_product(stock=5)
-    last = make_product(stock=1)
+    first, last = make_product(stock=5), make_product(stock=1)
     claim = give_coupon(user)
-    real_sell = orders._sell
+    earlier, _ = place_order(user.id, [(first.id, 1)])
+    real_write_order = orders._write_order
 
-    # Just before the stock is taken, once everything else is written.
-    def rival_buys_the_last_unit(session, product_id, *args):
-        if product_id == first.id:
-            session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
-                            {"id": last.id})
-        return real_sell(session, product_id, *args)
+    def rival_first(session, *args):
+        session.execute(db.text(rival_sql), {"user": user.id, "earlier": earlier.id,
+                                             "claim": claim, "last": last.id})
+        return real_write_order(session, *args)
 
-    monkeypatch.setattr(orders, "_sell", rival_buys_the_last_unit)
+    monkeypatch.setattr(orders, "_write_order", rival_first)
     before = shop_state()
-    with pytest.raises(OutOfStock, match="sold out"):
+    with pytest.raises(error, match=match):
         place_order(user.id, [(first.id, 1), (last.id, 1)], claim)
     assert shop_state() == before
-    assert before["coupons_used"] == {claim: None}
 
 
 def test_an_expected_total_that_no_longer_holds_is_refused(ctx, make_user, make_product,
