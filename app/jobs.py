@@ -6,16 +6,17 @@ runs inline, right now, in this process. Callers enqueue only after their commit
 never sees data that might still roll back.
 
 ``enqueue_unless_queued`` lets many callers ask for the same piece of work and get one job:
-a flag in the queue's Redis (``SET … NX EX``) says a job is already waiting, and the job
-clears it (``clear_queued_flag``) when it starts, so work asked for after that start gets a
-job of its own.
+a flag in the queue's Redis (``SET … NX EX``, holding the job's due time) says a job is
+already waiting, and the job clears it (``clear_queued_flag``) when it starts, so work asked
+for after that start gets a job of its own.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 
@@ -74,33 +75,58 @@ def enqueue(func, *args, retry=None, delay: float = 0):
     return None
 
 
+# Per process: until when the job each flag stands for is known to be still waiting (its due
+# time less DUE_MARGIN), so that requests before then need not ask Redis again.
+_waiting_until: dict[str, float] = {}
+# How far the clocks of the app servers and of the worker running the job may disagree.
+DUE_MARGIN = 0.25
+
+
 def enqueue_unless_queued(func, flag: str, ttl: int, *, delay: float = 0):
     """RQ mode only: enqueue ``func()`` unless a job that ``flag`` marks is still waiting.
 
     Returns the job, or ``None`` when one was already queued. The flag expires after
     ``ttl`` seconds, so a job lost with its flag still set blocks new ones only that long.
     A ``delay`` schedules the job that far ahead (as ``enqueue`` does): every request in
-    between finds the flag set, so the job gathers that much work. A Redis error
-    propagates, as in ``enqueue``.
+    between finds the flag set, so the job gathers that much work. The flag holds the job's
+    due time, and this process remembers it: the job cannot start before it, so until
+    shortly before it (``DUE_MARGIN``) a request here is answered without asking Redis. A
+    Redis error propagates, as in ``enqueue``.
     """
-    connection, key = redis_connection(), _flag_key(flag)
-    if not connection.set(key, 1, nx=True, ex=ttl):
+    key, now = _flag_key(flag), time.time()
+    if now < _waiting_until.get(key, 0):
+        return None
+    connection, due = redis_connection(), now + delay
+    with connection.pipeline() as pipe:  # MULTI: set the flag if absent, and read it
+        won, value = pipe.set(key, repr(due), nx=True, ex=ttl).get(key).execute()
+    if not won:
+        _waiting_until[key] = _float(value) - DUE_MARGIN
         return None
     try:
         queue = get_queue(connection)
-        if delay:
-            return queue.enqueue_in(timedelta(seconds=delay), func)
-        return queue.enqueue(func)
+        job = (queue.enqueue_at(datetime.fromtimestamp(due, UTC), func) if delay
+               else queue.enqueue(func))
     except Exception:
         # Without a job behind it the flag would hold off every request until it expires.
         with contextlib.suppress(Exception):
             connection.delete(key)
         raise
+    _waiting_until[key] = due - DUE_MARGIN
+    return job
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0  # gone meanwhile, or a flag without a due time: ask again next time
 
 
 def clear_queued_flag(flag: str) -> None:
     """Called by the job when it starts: the next request for its work queues a new job."""
-    redis_connection().delete(_flag_key(flag))
+    key = _flag_key(flag)
+    _waiting_until.pop(key, None)
+    redis_connection().delete(key)
 
 
 def _flag_key(flag: str) -> str:

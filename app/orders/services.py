@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, text, update
+from sqlalchemy import bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from app.bestsellers.sales import record_units, shop_day
@@ -189,16 +189,22 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
         return PlacedOrder.of(existing), False
 
 
+# Columns, not entities, and built once: checkout pays for neither ORM loading nor
+# building the statement again.
+_PRODUCTS_READ = (
+    select(Product.__table__.c["id", "name", "price", "stock", "is_active"])
+    .where(Product.__table__.c.id.in_(bindparam("ids", expanding=True)))
+)
+
+
 def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | None,
            key: str | None, from_cart: bool, expected_total: int | None) -> PlacedOrder:
     with transaction() as uow:
         session = uow.session
         now = utcnow()
         product_ids = [product_id for product_id, _ in lines]
-        table = Product.__table__  # columns, not entities: no ORM loading to pay for
-        products = {product.id: product for product in session.execute(
-            select(table.c.id, table.c.name, table.c.price, table.c.stock, table.c.is_active)
-            .where(table.c.id.in_(product_ids)))}
+        products = {product.id: product for product in
+                    session.execute(_PRODUCTS_READ, {"ids": product_ids})}
         # A plain read first: the clear refusals cost no lock. change_stock re-checks at the end.
         for product_id, quantity in lines:
             product = products.get(product_id)

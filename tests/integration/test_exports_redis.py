@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy
@@ -54,6 +55,15 @@ def work_in_process(app, connection) -> None:
     with app.app_context():
         SimpleWorker([Queue(QUEUE, connection=connection)], connection=connection).work(
             burst=True)
+
+
+def work_after_due(app, connection, registry) -> None:
+    """What RQ's scheduler does once the scheduled jobs are due, then a burst worker."""
+    queue = Queue(QUEUE, connection=connection)
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id)
+        queue.enqueue_job(Job.fetch(job_id, connection=connection))
+    work_in_process(app, connection)
 
 
 def worker_env(app, receiver) -> dict:
@@ -200,10 +210,50 @@ def test_with_a_drain_delay_a_stream_of_orders_schedules_one_drain_that_gathers_
     assert asked_at + timedelta(seconds=29) <= due <= datetime.now(UTC) + timedelta(seconds=30)
 
     # When it is due, RQ's scheduler moves it to the queue, and one job delivers all ten.
-    registry.remove(job_id)
-    Queue(QUEUE, connection=rq_redis).enqueue_job(Job.fetch(job_id, connection=rq_redis))
-    work_in_process(app, rq_redis)
+    work_after_due(app, rq_redis, registry)
     assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+
+
+def test_while_its_drain_is_known_to_wait_an_order_does_not_ask_redis_again(
+        app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
+    """The flag holds the drain's due time: until shortly before it (``DUE_MARGIN``) this
+    process knows the drain has not started, so its orders need no Redis round trip."""
+    import app.jobs as jobs
+
+    monkeypatch.setitem(app.config, "EXPORT_DRAIN_DELAY", 30)
+    asked = []
+    real_connection = jobs.redis_connection
+    monkeypatch.setattr(jobs, "redis_connection",
+                        lambda *args: asked.append(1) or real_connection(*args))
+    product = make_product(stock=100)
+    clock = datetime.now(UTC).timestamp()
+    monkeypatch.setattr(jobs, "time", SimpleNamespace(time=lambda: clock))
+
+    order_ids = [buy(shopper, {product: 1}) for _ in range(5)]
+    assert len(asked) == 1  # the first order set the flag and scheduled the drain
+    registry = ScheduledJobRegistry(queue=Queue(QUEUE, connection=rq_redis))
+    assert len(registry.get_job_ids()) == 1
+
+    clock += 30 - jobs.DUE_MARGIN  # the drain may start any moment now: ask again
+    order_ids.append(buy(shopper, {product: 1}))
+    assert len(asked) == 2
+    assert len(registry.get_job_ids()) == 1  # the flag was still set: no second drain
+    work_after_due(app, rq_redis, registry)
+    assert_delivered_exactly_once(app, receiver, order_ids, shopper)
+
+
+def test_with_a_flag_from_another_app_server_the_order_remembers_its_due_time(
+        app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
+    import app.jobs as jobs
+
+    monkeypatch.setitem(app.config, "EXPORT_DRAIN_DELAY", 30)
+    product = make_product(stock=100)
+    due = datetime.now(UTC).timestamp() + 10
+    rq_redis.set(f"{QUEUE}:{export_jobs.DRAIN_FLAG}", repr(due))
+
+    buy(shopper, {product: 1})
+    assert queued(rq_redis) == 0  # the other server's drain will take this order too
+    assert jobs._waiting_until[f"{QUEUE}:{export_jobs.DRAIN_FLAG}"] == due - jobs.DUE_MARGIN
 
 
 def test_an_order_committed_while_a_drain_runs_queues_the_next_drain(
