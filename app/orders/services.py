@@ -205,7 +205,7 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         product_ids = [product_id for product_id, _ in lines]
         products = {product.id: product for product in
                     session.execute(_PRODUCTS_READ, {"ids": product_ids})}
-        # A plain read first: the clear refusals cost no lock. change_stock re-checks at the end.
+        # A plain read first: the clear refusals cost no lock. The write re-checks the stock.
         for product_id, quantity in lines:
             product = products.get(product_id)
             if product is None or not product.is_active:
@@ -224,7 +224,7 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
             raise OrderTotalChanged(
                 f"Prices or your cart changed since this page was shown: the total is now "
                 f"{total:,} won, not {expected_total:,} won. Check it and pay again.")
-        placed = PlacedOrder(
+        placed = PlacedOrder(  # its id is known once it is written
             id=0, user_id=user_id, status="paid", subtotal=subtotal, discount=discount,
             total=total, user_coupon_id=user_coupon_id, created_at=now, cancelled_at=None,
             lines=tuple(PlacedLine(product_id, products[product_id].name,
