@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.bestsellers.sales import record_units, shop_day
 from app.cart.models import CartItem
@@ -199,7 +199,8 @@ _PRODUCTS_READ = (
 
 def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | None,
            key: str | None, from_cart: bool, expected_total: int | None) -> PlacedOrder:
-    with transaction() as uow:
+    # One write statement on PostgreSQL (``_WRITE_ORDER_PG``), committed on its own.
+    with transaction(single_write=True) as uow:
         session = uow.session
         now = utcnow()
         product_ids = [product_id for product_id, _ in lines]
@@ -230,29 +231,31 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
             lines=tuple(PlacedLine(product_id, products[product_id].name,
                                    products[product_id].price, quantity)
                         for product_id, quantity in lines))
-        if from_cart:
-            session.execute(delete(CartItem).where(CartItem.user_id == user_id,
-                                                   CartItem.product_id.in_(product_ids)))
         # No balance read before: the wallet's compare-and-set refuses a short wallet
         # (``InsufficientPoints``) and rolls all of this back.
         order_id, event_id, balance = _write_order(session, placed, key,
-                                                   order_snapshot(session, placed))
+                                                   order_snapshot(session, placed), from_cart)
         deliver_after_commit(uow, event_id)
     return replace(placed, id=order_id, balance=balance)
 
 
-def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
-                 ) -> tuple[int, int, int]:
+def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict,
+                 from_cart: bool) -> tuple[int, int, int]:
     """Write the paid order: the order with its lines and payment, its ``order_paid`` export
     event (``payload``, enqueued at commit time as ``record_order_event`` does), the coupon
     marked used (``mark_coupon_used``), the total taken from the wallet
-    (``change_balance``), and last the stock and daily sales of each product in ascending id
-    order (``change_stock``, ``record_units``). Returns the order's id, the event's and the
-    balance left. Raises ``CouponNotUsable``, ``InsufficientPoints`` or ``OutOfStock`` when a
-    compare-and-set finds its row no longer allows it.
+    (``change_balance``), the ordered lines out of the cart (``from_cart``), and last the
+    stock and daily sales of each product in ascending id order (``change_stock``,
+    ``record_units``). Returns the order's id, the event's and the balance left. Raises
+    ``CouponNotUsable``, ``InsufficientPoints`` or ``OutOfStock`` when a compare-and-set
+    finds its row no longer allows it, and then nothing is written.
     """
     if session.get_bind().dialect.name == "postgresql":
-        return _write_order_pg(session, placed, key, payload)
+        return _write_order_pg(session, placed, key, payload, from_cart)
+    if from_cart:
+        session.execute(delete(CartItem).where(
+            CartItem.user_id == placed.user_id,
+            CartItem.product_id.in_([line.product_id for line in placed.lines])))
     orders = Order.__table__
     order_id = session.execute(insert(orders).returning(orders.c.id), {
         "user_id": placed.user_id, "status": "paid", "subtotal": placed.subtotal,
@@ -284,10 +287,12 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
     return order_id, event_id, payment.balance_after
 
 
-# PostgreSQL writes the whole order in one statement, the same steps as the SQLite branch of
-# ``_write_order``: the unit of work's flushes of these rows were ~40% of a checkout's CPU,
-# and every round trip is paid again while a busy worker waits for the GIL and while the hot
-# product's row lock waits for COMMIT (docs/BENCHMARKS.md). The CTEs run in the order the
+# PostgreSQL writes the whole order in one statement that commits on its own, the same
+# steps as the SQLite branch of ``_write_order``: the unit of work's flushes of these rows
+# were ~40% of a checkout's CPU, and every round trip (BEGIN and COMMIT included) is paid
+# again while a busy worker waits for the GIL, and while the hot product's row lock waits
+# for it (docs/BENCHMARKS.md). When a compare-and-set matched nothing, the final SELECT
+# calls ``refuse_checkout`` (migration 0003), whose error undoes the statement. The CTEs run in the
 # final SELECT pulls them, which is also the order their rows are locked in: the coupon, the
 # wallet, then the products in ascending id order, so two checkouts never wait on each other
 # in a cycle.
@@ -295,7 +300,9 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict
 #   order row that points at it exists: the order's foreign key would otherwise take a
 #   key-share lock on it, and two checkouts racing for one coupon would deadlock instead of
 #   one being refused.
-# - ``locked`` takes the product rows in id order, and only when the wallet paid.
+# - ``locked`` takes the product rows in id order, only when the wallet paid, and only
+#   after the order's other rows are written (the ``EXISTS`` pull them first), so the hot
+#   rows are locked for as little of the statement as possible.
 _WRITE_ORDER_PG = text(f"""
     WITH new_id AS (
         SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id
@@ -318,9 +325,11 @@ _WRITE_ORDER_PG = text(f"""
                       CAST(:unit_prices AS bigint[]), CAST(:quantities AS integer[]))
                WITH ORDINALITY AS line (product_id, name, unit_price, quantity, n)
          ORDER BY line.n
+        RETURNING order_id
     ), payment AS (
         INSERT INTO payments (order_id, amount, method, created_at)
         SELECT id, :total, 'points', :created_at FROM new_order
+        RETURNING order_id
     ), event AS (
         INSERT INTO export_events (order_id, kind, payload, status, attempts, created_at,
                                    enqueued_at)
@@ -333,7 +342,8 @@ _WRITE_ORDER_PG = text(f"""
           FROM products
           JOIN unnest(CAST(:product_ids AS integer[]), CAST(:quantities AS integer[]))
                AS line (product_id, quantity) ON products.id = line.product_id
-         WHERE EXISTS (SELECT FROM ledger)
+         WHERE EXISTS (SELECT FROM ledger) AND EXISTS (SELECT FROM lines)
+           AND EXISTS (SELECT FROM payment)
          ORDER BY products.id
            FOR NO KEY UPDATE OF products
     ), taken AS (
@@ -350,33 +360,70 @@ _WRITE_ORDER_PG = text(f"""
         SELECT id, :day, quantity FROM taken
         ON CONFLICT (product_id, day)
         DO UPDATE SET units = product_daily_sales.units + EXCLUDED.units
+    ), emptied AS (
+        DELETE FROM cart_items
+         WHERE :from_cart AND user_id = :user_id
+           AND product_id = ANY(CAST(:product_ids AS integer[]))
     )
-    SELECT new_order.id, event.id, (SELECT id FROM used), (SELECT balance_after FROM ledger),
-           (SELECT array_agg(id) FROM taken)
+    SELECT new_order.id, event.id, (SELECT balance_after FROM ledger),
+           CASE WHEN NOT EXISTS (SELECT FROM ledger)
+                THEN refuse_checkout('insufficient_points')
+                WHEN CAST(:user_coupon_id AS integer) IS NOT NULL
+                     AND NOT EXISTS (SELECT FROM used)
+                THEN refuse_checkout('coupon_used')
+                WHEN (SELECT count(*) FROM taken) < cardinality(CAST(:product_ids AS integer[]))
+                THEN refuse_checkout('out_of_stock ' || (
+                    SELECT min(product_id)
+                      FROM unnest(CAST(:product_ids AS integer[])) AS line (product_id)
+                     WHERE product_id NOT IN (SELECT id FROM taken)))
+           END
       FROM new_order, event
 """)
 
 
-def _write_order_pg(session, placed: PlacedOrder, key: str | None, payload: dict
-                    ) -> tuple[int, int, int]:
+def _write_order_pg(session, placed: PlacedOrder, key: str | None, payload: dict,
+                    from_cart: bool) -> tuple[int, int, int]:
     columns = zip(*((line.product_id, line.name, line.unit_price, line.quantity)
                     for line in placed.lines))
-    row = session.execute(_WRITE_ORDER_PG, {
-        "user_id": placed.user_id, "subtotal": placed.subtotal, "discount": placed.discount,
-        "total": placed.total, "user_coupon_id": placed.user_coupon_id, "key": key,
-        "created_at": placed.created_at, "day": shop_day(placed.created_at),
-        "kind": "payment", "delta": -placed.total, "payload": json.dumps(payload),
-        **dict(zip(("product_ids", "names", "unit_prices", "quantities"), map(list, columns))),
-    }).one()
-    order_id, event_id, used, balance, taken = row
-    if balance is None:
-        raise balance_refusal(session, placed.user_id, -placed.total)
-    if placed.user_coupon_id is not None and used is None:
-        raise CouponNotUsable("This coupon has already been used.")
-    for line in placed.lines:
-        if line.product_id not in (taken or ()):
-            raise stock_refusal(session, line.product_id)
+    try:
+        order_id, event_id, balance, _ = session.execute(_WRITE_ORDER_PG, {
+            "user_id": placed.user_id, "subtotal": placed.subtotal,
+            "discount": placed.discount, "total": placed.total,
+            "user_coupon_id": placed.user_coupon_id, "key": key,
+            "created_at": placed.created_at, "day": shop_day(placed.created_at),
+            "kind": "payment", "delta": -placed.total, "payload": json.dumps(payload),
+            "from_cart": from_cart,
+            **dict(zip(("product_ids", "names", "unit_prices", "quantities"),
+                       map(list, columns))),
+        }).one()
+    except DBAPIError as error:
+        reason = _refusal(error)
+        if reason is None:
+            raise
+        session.rollback()  # the statement is undone; read the reason from fresh rows
+        raise _refusal_error(session, placed, reason) from None
     return order_id, event_id, balance
+
+
+_REFUSED = "checkout refused: "
+
+
+def _refusal(error: DBAPIError) -> str | None:
+    """The reason ``refuse_checkout`` gave, or None for any other database error."""
+    diag = getattr(error.orig, "diag", None)
+    message = getattr(diag, "message_primary", None) or ""
+    if getattr(error.orig, "sqlstate", None) != "P0001" or not message.startswith(_REFUSED):
+        return None
+    return message.removeprefix(_REFUSED)
+
+
+def _refusal_error(session, placed: PlacedOrder, reason: str) -> DomainError:
+    if reason == "insufficient_points":
+        return balance_refusal(session, placed.user_id, -placed.total)
+    if reason == "coupon_used":
+        return CouponNotUsable("This coupon has already been used.")
+    _, product_id = reason.split()  # "out_of_stock <product id>"
+    return stock_refusal(session, int(product_id))
 
 
 # --- cancellation -----------------------------------------------------------------------
