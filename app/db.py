@@ -137,8 +137,8 @@ class UnitOfWork:
 def transaction(*, single_write: bool = False):
     """One unit of work: commits when the block ends, rolls back if it raises.
 
-    ``single_write=True`` promises that the block writes with at most one statement (it
-    may read as it likes). On PostgreSQL the block then runs in autocommit: that statement
+    ``single_write=True`` promises that on PostgreSQL the block writes with at most one
+    statement (it may read as it likes), and the block then runs in autocommit: that statement
     is atomic on its own, so the block spends no round trip on BEGIN or COMMIT, and the row
     locks the statement takes are released the moment it ends, not a client round trip
     later (docs/BENCHMARKS.md, hot-checkout). Elsewhere it is an ordinary transaction.

@@ -125,7 +125,7 @@ def balance_refusal(session, user_id: int, delta: int) -> DomainError:
 def charge_wallet(user_id: int, amount) -> Row:
     """Top up ``user_id``'s wallet by ``amount`` won; returns the ledger row (with balance_after)."""
     amount = check_charge_amount(amount)
-    with transaction() as uow:
+    with transaction(single_write=True) as uow:  # change_balance is one statement
         return change_balance(uow.session, user_id, amount, "charge")
 
 
