@@ -218,7 +218,7 @@ def test_while_its_drain_is_known_to_wait_an_order_does_not_ask_redis_again(
         app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
     """The flag holds the drain's due time: until shortly before it (``DUE_MARGIN``) this
     process knows the drain has not started, so its orders need no Redis round trip."""
-    import app.jobs as jobs
+    from app import jobs
 
     monkeypatch.setitem(app.config, "EXPORT_DRAIN_DELAY", 30)
     asked = []
@@ -244,7 +244,7 @@ def test_while_its_drain_is_known_to_wait_an_order_does_not_ask_redis_again(
 
 def test_with_a_flag_from_another_app_server_the_order_remembers_its_due_time(
         app, rq_redis, receiver, shopper, make_product, buy, monkeypatch):
-    import app.jobs as jobs
+    from app import jobs
 
     monkeypatch.setitem(app.config, "EXPORT_DRAIN_DELAY", 30)
     product = make_product(stock=100)
