@@ -1,7 +1,8 @@
 """Export of paid and cancelled orders to the data platform: a transactional outbox.
 
-``record_order_event`` writes the event row inside the order's own transaction, so an order
-is never committed without its event and an event never exists for a rolled-back order.
+The event row is written inside the order's own transaction (by checkout's one statement,
+or by ``record_order_event``), so an order is never committed without its event and an
+event never exists for a rolled-back order.
 After the commit, under RQ the order asks for a drain (one queued job delivers every new
 event in batches); inline (no Redis) its event gets one delivery attempt at once. If that
 hand-over fails (Redis down, worker gone) the row stays ``pending`` and the relay
