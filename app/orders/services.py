@@ -275,9 +275,7 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict,
     payment = change_balance(session, placed.user_id, -placed.total, "payment", order_id)
     if placed.user_coupon_id is not None:
         mark_coupon_used(session, placed.user_coupon_id, order_id, placed.created_at)
-        # Set only after the coupon row is locked for this order: an order row pointing
-        # at the coupon earlier would take a key-share lock on it, and two checkouts
-        # racing for one coupon would then deadlock instead of one being refused.
+        # The order points at its coupon only once the coupon is marked, as on PostgreSQL.
         session.execute(update(orders).where(orders.c.id == order_id)
                         .values(user_coupon_id=placed.user_coupon_id))
     day = shop_day(placed.created_at)
@@ -292,10 +290,10 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict,
 # were ~40% of a checkout's CPU, and every round trip (BEGIN and COMMIT included) is paid
 # again while a busy worker waits for the GIL, and while the hot product's row lock waits
 # for it (docs/BENCHMARKS.md). When a compare-and-set matched nothing, the final SELECT
-# calls ``refuse_checkout`` (migration 0003), whose error undoes the statement. The CTEs run in the
-# final SELECT pulls them, which is also the order their rows are locked in: the coupon, the
-# wallet, then the products in ascending id order, so two checkouts never wait on each other
-# in a cycle.
+# calls ``refuse_checkout`` (migration 0003), whose error undoes the statement. The CTEs run
+# in the order the final SELECT pulls them, which is also the order their rows are locked
+# in: the coupon, the wallet, then the products in ascending id order, so two checkouts
+# never wait on each other in a cycle.
 # - The order's id is drawn first, so that the coupon row is locked (``used``) before the
 #   order row that points at it exists: the order's foreign key would otherwise take a
 #   key-share lock on it, and two checkouts racing for one coupon would deadlock instead of
