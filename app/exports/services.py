@@ -77,24 +77,28 @@ def record_order_event(uow, order, kind: str) -> int:
     Call inside the order's transaction. The payload is a complete snapshot, so later edits
     to products or coupons never change what was exported; ``message()`` adds the event's
     id, kind, time and order id to it. Delivery is handed over after the commit
-    (``deliver_after_commit``) and never raises into the caller. Checkout writes its
-    event in the same statement as the order (``app.orders.services``) and calls
-    ``order_snapshot`` and ``deliver_after_commit`` itself.
+    (``deliver_after_commit``) and never raises into the caller. Checkout uses the three
+    steps itself (``order_snapshot``, ``write_event`` or its one statement on PostgreSQL,
+    ``deliver_after_commit``): it builds the snapshot before the order has an id.
     """
+    event_id = write_event(uow.session, order.id, kind, order_snapshot(uow.session, order),
+                           utcnow())
+    deliver_after_commit(uow, event_id)
+    return event_id
+
+
+def write_event(session, order_id: int, kind: str, payload: dict, now) -> int:
+    """Insert a pending outbox row; returns its id. (Checkout on PostgreSQL writes the same
+    row inside its one statement, ``app.orders.services._WRITE_ORDER_PG``.)"""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
-    session = uow.session
-    now = utcnow()
+    events = ExportEvent.__table__
     # enqueued_at = commit time: the after-commit hook hands the event over at once, and the
     # relay looks for rows whose last hand-over is too old, so a failed hook costs no extra
     # write here.
-    event_id = session.execute(
-        insert(ExportEvent.__table__).returning(ExportEvent.__table__.c.id),
-        {"order_id": order.id, "kind": kind, "payload": order_snapshot(session, order),
-         "status": "pending", "attempts": 0, "created_at": now, "enqueued_at": now},
-    ).scalar_one()
-    deliver_after_commit(uow, event_id)
-    return event_id
+    return session.execute(insert(events).returning(events.c.id), {
+        "order_id": order_id, "kind": kind, "payload": payload, "status": "pending",
+        "attempts": 0, "created_at": now, "enqueued_at": now}).scalar_one()
 
 
 def deliver_after_commit(uow, event_id: int) -> None:

@@ -32,8 +32,8 @@ from app.coupons.services import (CouponNotFound, CouponNotUsable, coupon_discou
                                   mark_coupon_used, release_coupon, reserve_coupon)
 from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
-from app.exports.models import ExportEvent
-from app.exports.services import deliver_after_commit, order_snapshot, record_order_event
+from app.exports.services import (deliver_after_commit, order_snapshot, record_order_event,
+                                  write_event)
 from app.extensions import db
 from app.orders.models import Order, OrderLine, Payment
 from app.wallet.models import LedgerEntry
@@ -242,7 +242,7 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
 def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict,
                  from_cart: bool) -> tuple[int, int, int]:
     """Write the paid order: the order with its lines and payment, its ``order_paid`` export
-    event (``payload``, enqueued at commit time as ``record_order_event`` does), the coupon
+    event (``payload``, as ``write_event`` writes it), the coupon
     marked used (``mark_coupon_used``), the total taken from the wallet
     (``change_balance``), the ordered lines out of the cart (``from_cart``), and last the
     stock and daily sales of each product in ascending id order (``change_stock``,
@@ -267,11 +267,7 @@ def _write_order(session, placed: PlacedOrder, key: str | None, payload: dict,
     session.execute(insert(Payment.__table__), {
         "order_id": order_id, "amount": placed.total, "method": "points",
         "created_at": placed.created_at})
-    events = ExportEvent.__table__
-    event_id = session.execute(insert(events).returning(events.c.id), {
-        "order_id": order_id, "kind": "order_paid", "payload": payload, "status": "pending",
-        "attempts": 0, "created_at": placed.created_at,
-        "enqueued_at": placed.created_at}).scalar_one()
+    event_id = write_event(session, order_id, "order_paid", payload, placed.created_at)
     payment = change_balance(session, placed.user_id, -placed.total, "payment", order_id)
     if placed.user_coupon_id is not None:
         mark_coupon_used(session, placed.user_coupon_id, order_id, placed.created_at)
