@@ -150,7 +150,7 @@ def transaction(*, single_write: bool = False):
     A transaction the caller already opened can only have read (only this block writes,
     and it always ends in COMMIT or ROLLBACK). On PostgreSQL, at READ COMMITTED, every
     statement sees the newest committed rows anyway, so that transaction simply goes on:
-    a request that looked up its token and then places an order checks a connection out
+    a request that looked up its token and then claims a coupon checks a connection out
     of the pool, pings it and begins once, not twice (the second round cost ~0.8 ms of
     CPU; docs/BENCHMARKS.md). SQLite must end it: writers start with ``BEGIN IMMEDIATE``;
     so must ``single_write`` on PostgreSQL: a connection turns to autocommit only between

@@ -499,7 +499,7 @@ PHASES = {  # a frame name → the phase it stands for (the innermost match wins
     "user_id_for_token": "token lookup", "place_order": "place_order (all)",
     "change_stock": "stock UPDATE (hot row)", "change_balance": "wallet UPDATE",
     "record_units": "daily sales upsert", "record_order_event": "export event",
-    "_sell": "stock, movement and daily sales (one statement on PostgreSQL)",
+    "_write_order": "the write (one statement on PostgreSQL)",
     "commit": "COMMIT", "balance_after": "balance_after read",
     "order_json": "response JSON", "_place": "_place",
 }

@@ -5,8 +5,8 @@
   many orders commit. The drain is scheduled ``EXPORT_DRAIN_DELAY`` seconds ahead (1 s by
   default), so during a steady stream of orders each drain gathers a second of them instead
   of a handful: RQ's per-job bookkeeping had cost each order ~2 ms of the worker's CPU
-  under load (docs/BENCHMARKS.md). The drain first clears that flag, so an order committed while it runs
-  queues the next drain and no event is left behind. Then it reads the pending events no one
+  under load (docs/BENCHMARKS.md). The drain first clears that flag, so an order committed
+  while it runs queues the next drain and no event is left behind. Then it reads the pending events no one
   has tried yet (``attempts = 0``) in id order, ``DRAIN_BATCH`` at a time, sends each batch
   with no transaction open, and marks the delivered ones with one UPDATE: two statements
   per batch, where one job per event cost two transactions per event plus RQ's bookkeeping.
