@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import load_config
-from app.db import configure_sqlite
+from app.db import configure_sqlite, ping_idle_connections
 from app.errors import register_error_handlers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +52,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        elif app.config["DB_POOL_PRE_PING"]:
+            ping_idle_connections(db.engine, app.config["DB_POOL_PING_IDLE"])
 
     import importlib
 

@@ -48,7 +48,9 @@ def _engine_options(database_url: str) -> dict:
         "pool_size": int(os.environ.get("DB_POOL_SIZE", "10")),
         "max_overflow": int(os.environ.get("DB_MAX_OVERFLOW", "10")),
         "pool_timeout": 30,
-        "pool_pre_ping": _bool("DB_POOL_PRE_PING", True),
+        # Liveness is checked by app.db.ping_idle_connections (DB_POOL_PRE_PING), which
+        # pings only connections that sat idle.
+        "pool_pre_ping": False,
     }
 
 
@@ -76,6 +78,10 @@ def load_config(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": _engine_options(database_url),
         "REDIS_URL": redis_url,
+        # PostgreSQL: check a pooled connection is alive before use, when it sat idle for
+        # longer than DB_POOL_PING_IDLE seconds (0: before every use).
+        "DB_POOL_PRE_PING": _bool("DB_POOL_PRE_PING", True),
+        "DB_POOL_PING_IDLE": float(os.environ.get("DB_POOL_PING_IDLE", "1")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         # Cookies only over HTTPS once the shop is deployed; the embedded default is plain HTTP.

@@ -65,7 +65,7 @@ def app(tmp_path_factory):
     }
     if USING_POSTGRES:
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            "pool_size": 40, "max_overflow": 10, "pool_timeout": 60, "pool_pre_ping": True,
+            "pool_size": 40, "max_overflow": 10, "pool_timeout": 60, "pool_pre_ping": False,
         }
     else:
         path = tmp_path_factory.mktemp("db") / "test.sqlite3"

@@ -7,7 +7,8 @@ import pytest
 from app.config import load_config
 
 ENV_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DB_POOL_SIZE",
-            "DB_MAX_OVERFLOW", "PASSWORD_HASH_METHOD", "SHOP_TIMEZONE")
+            "DB_MAX_OVERFLOW", "DB_POOL_PRE_PING", "DB_POOL_PING_IDLE", "PASSWORD_HASH_METHOD",
+            "SHOP_TIMEZONE")
 
 
 @pytest.fixture
@@ -60,9 +61,19 @@ def test_postgres_gets_a_checked_connection_pool(env, tmp_path):
     env.set("DATABASE_URL", "postgresql://postgres@127.0.0.1/storefront")
     env.set("DB_POOL_SIZE", "25")
     config = load_config(tmp_path)
+    # Liveness is app.db.ping_idle_connections' job: idle connections only, not every use.
     assert config["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "pool_size": 25, "max_overflow": 10, "pool_timeout": 30, "pool_pre_ping": True}
+        "pool_size": 25, "max_overflow": 10, "pool_timeout": 30, "pool_pre_ping": False}
+    assert (config["DB_POOL_PRE_PING"], config["DB_POOL_PING_IDLE"]) == (True, 1.0)
     assert config["PRODUCTION"] is True
+
+
+def test_the_idle_ping_can_be_tuned_or_switched_off(env, tmp_path):
+    env.set("DATABASE_URL", "postgresql://postgres@127.0.0.1/storefront")
+    env.set("DB_POOL_PRE_PING", "false")
+    env.set("DB_POOL_PING_IDLE", "0.5")
+    config = load_config(tmp_path)
+    assert (config["DB_POOL_PRE_PING"], config["DB_POOL_PING_IDLE"]) == (False, 0.5)
 
 
 def test_secret_key_is_generated_once_and_kept_in_instance(env, tmp_path):
