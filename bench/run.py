@@ -164,8 +164,9 @@ class Stack:
                 raise SystemExit(f"127.0.0.1:{a.port} is taken: a server from another run?")
         command = [str(VENV_BIN / "gunicorn"), "--bind", f"127.0.0.1:{a.port}",
                    "--workers", str(a.workers), "--worker-class", a.worker_class,
-                   "--backlog", "4096", "--access-logfile", "-" if a.access_log else "/dev/null",
-                   "--log-level", "warning"]
+                   "--backlog", "4096", "--log-level", "warning"]
+        if a.access_log:  # off by default, as in the README's command
+            command += ["--access-logfile", "-"]
         if a.worker_class == "gthread":
             command += ["--threads", str(a.threads)]
         self.gunicorn = self._spawn("gunicorn", command + ["wsgi:app"])
@@ -641,7 +642,8 @@ def main() -> int:
     parser.add_argument("--database", default="sf_bench")
     parser.add_argument("--redis-db", type=int, default=11)
     parser.add_argument("--profile", metavar="SCENARIO", help="sample the workers with py-spy")
-    parser.add_argument("--access-log", action="store_true")
+    parser.add_argument("--access-log", action="store_true",
+                        help="have gunicorn log every request, as the README's command does not")
     args = parser.parse_args()
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = set(names) - set(SCENARIOS)
