@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.accounts import services as accounts
 from app.catalog.models import Product, StockMovement
+from app.coupons.services import SOLD_OUT_HERE
 from app.db import transaction
 from app.extensions import cache, db
 from app.wallet.services import change_balance
@@ -100,6 +101,7 @@ def clean_db(app):
     with app.app_context():
         _empty_all_tables()
         cache.clear()
+        app.extensions.pop(SOLD_OUT_HERE, None)  # ids start again at 1
     yield
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -205,15 +206,35 @@ def _why_not_claimed(session, coupon_id: int, now: datetime) -> DomainError:
 # claim has seen it at 0 that answer is final. It is remembered in the shared cache (Redis
 # in production), and the rest of a rush is refused without a database transaction: in
 # bench/run.py's coupon-rush 1,900 of 2,000 shoppers arrive after the last copy went.
+# Being final, it is also kept in each process once seen there, so those refusals cost no
+# Redis round trip either (the shared cache tells the other processes and app servers).
 SOLD_OUT_SECONDS = 24 * 3600
+SOLD_OUT_HERE = "storefront_sold_out_coupons"  # app.extensions: coupon id → its name
 
 
 def _sold_out_key(coupon_id: int) -> str:
     return f"coupon-sold-out:{coupon_id}"
 
 
+def _sold_out_here() -> dict[int, str]:
+    return current_app.extensions.setdefault(SOLD_OUT_HERE, {})
+
+
+def _known_sold_out(coupon_id) -> str | None:
+    """The coupon's name if it is known to be sold out, in this process or by any other."""
+    if not is_id(coupon_id):
+        return None
+    name = _sold_out_here().get(coupon_id)
+    if name is None:
+        name = cache.get(_sold_out_key(coupon_id))
+        if name is not None:
+            _sold_out_here()[coupon_id] = name
+    return name
+
+
 def _sold_out(coupon_id: int, name: str) -> CouponSoldOut:
     cache.set(_sold_out_key(coupon_id), name, timeout=SOLD_OUT_SECONDS)
+    _sold_out_here()[coupon_id] = name
     return CouponSoldOut(f"{name} is sold out.")
 
 
@@ -229,7 +250,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
     held as briefly as possible; a refused decrement rolls the insert back. Once a claim
     has found the coupon sold out, later claims hear so from the cache, whatever else.
     """
-    sold_out = cache.get(_sold_out_key(coupon_id)) if is_id(coupon_id) else None
+    sold_out = _known_sold_out(coupon_id)
     if sold_out is not None:
         raise CouponSoldOut(f"{sold_out} is sold out.")
     with transaction() as uow:

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import CouponSoldOut, claim_coupon
+from app.coupons.services import SOLD_OUT_HERE, CouponSoldOut, claim_coupon
 from app.db import utcnow
 from app.extensions import cache, db
 from tests.helpers import outcome_counts, run_concurrently, statements
@@ -126,11 +126,43 @@ def test_once_found_sold_out_a_coupon_is_refused_without_the_database(ctx, make_
     assert (_remaining(coupon.id), _claims(coupon.id)) == (0, 1)
 
 
-def test_a_coupon_with_copies_left_is_never_remembered_sold_out(ctx, make_user, make_coupon):
+def test_this_process_keeps_a_sold_out_answer_once_it_has_seen_one(app, ctx, make_user,
+                                                                   make_coupon, monkeypatch):
+    coupon = make_coupon(name="Last call", quantity=1)
+    claim_coupon(make_user().id, coupon.id)
+    late = [make_user().id for _ in range(2)]
+    with pytest.raises(CouponSoldOut):
+        claim_coupon(late[0], coupon.id)  # finds 0: tells the shared cache and this process
+    asked = []
+    monkeypatch.setattr(cache, "get", lambda key: asked.append(key))  # the shared cache forgot
+    with statements(db.engine, "coupons") as seen, \
+            pytest.raises(CouponSoldOut, match="Last call is sold out"):
+        claim_coupon(late[1], coupon.id)
+    assert (seen, asked) == ([], [])
+    assert (_remaining(coupon.id), _claims(coupon.id)) == (0, 1)
+
+
+def test_a_process_that_has_not_seen_it_learns_sold_out_from_the_shared_cache(
+        app, ctx, make_user, make_coupon):
+    coupon = make_coupon(name="Last call", quantity=1)
+    claim_coupon(make_user().id, coupon.id)
+    with pytest.raises(CouponSoldOut):
+        claim_coupon(make_user().id, coupon.id)
+    app.extensions.pop(SOLD_OUT_HERE)  # as in another process, or another app server
+    with statements(db.engine, "coupons") as seen, \
+            pytest.raises(CouponSoldOut, match="Last call is sold out"):
+        claim_coupon(make_user().id, coupon.id)
+    assert seen == []
+    assert app.extensions[SOLD_OUT_HERE] == {coupon.id: "Last call"}
+
+
+def test_a_coupon_with_copies_left_is_never_remembered_sold_out(app, ctx, make_user,
+                                                               make_coupon):
     coupon = make_coupon(quantity=3)
     for _ in range(3):
         claim_coupon(make_user().id, coupon.id)
     assert cache.get(f"coupon-sold-out:{coupon.id}") is None  # nobody was refused yet
+    assert coupon.id not in app.extensions.get(SOLD_OUT_HERE, {})
 
 
 def test_a_small_rush_is_exact_on_any_database(app, ctx, make_user, make_coupon):
