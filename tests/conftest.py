@@ -96,12 +96,18 @@ def _empty_all_tables():
                 conn.execute(text(f"DELETE FROM {table}"))
 
 
+def _forget_cached(app):
+    """Ids start again at 1 in emptied tables: nothing cached about the last rows may stay,
+    in the shared cache or in this process (the coupons it has seen sold out)."""
+    cache.clear()
+    app.extensions.pop(SOLD_OUT_HERE, None)
+
+
 @pytest.fixture(autouse=True)
 def clean_db(app):
     with app.app_context():
         _empty_all_tables()
-        cache.clear()
-        app.extensions.pop(SOLD_OUT_HERE, None)  # ids start again at 1
+        _forget_cached(app)
     yield
 
 

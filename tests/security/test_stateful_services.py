@@ -36,11 +36,11 @@ from app.catalog.models import Product
 from app.coupons.models import Coupon
 from app.coupons.services import claim_coupon, create_coupon
 from app.errors import DomainError
-from app.extensions import cache, db
+from app.extensions import db
 from app.orders.services import cancel_order, place_order
 from app.wallet.models import Wallet
 from app.wallet.services import MAX_BALANCE, charge_wallet
-from tests.conftest import PASSWORD, _empty_all_tables
+from tests.conftest import PASSWORD, _empty_all_tables, _forget_cached
 
 EXAMPLES = int(os.environ.get("STATEFUL_EXAMPLES", "100"))
 STEPS = 40
@@ -63,7 +63,7 @@ def test_random_shop_histories_keep_every_invariant(app):
             self.ctx = app.app_context()
             self.ctx.push()
             _empty_all_tables()
-            cache.clear()  # ids start again at 1: nothing remembered about the last shop
+            _forget_cached(app)  # ids start again at 1: nothing remembered about the last shop
             self.shoppers = [register_user(f"s{n}@example.com", PASSWORD, f"S{n}").id
                              for n in range(SHOPPERS)]
             for shopper in self.shoppers:
