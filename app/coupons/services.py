@@ -226,11 +226,12 @@ def _known_sold_out(coupon_id) -> str | None:
     """The coupon's name if it is known to be sold out, in this process or by any other."""
     if not is_id(coupon_id):
         return None
-    name = _sold_out_here().get(coupon_id)
+    seen = _sold_out_here()
+    name = seen.get(coupon_id)
     if name is None:
         name = cache.get(_sold_out_key(coupon_id))
         if name is not None:
-            _sold_out_here()[coupon_id] = name
+            seen[coupon_id] = name
     return name
 
 
