@@ -1,6 +1,6 @@
 """GET /wallet, POST /wallet/charges: the caller's points."""
 
-from flask import g
+from flask import g, request
 
 from app.api.common import bp, int_arg, iso, json_body, token_required
 from app.api.openapi import SECURED, json_content, problem_responses, ref
@@ -29,11 +29,13 @@ def get_wallet():
 @token_required
 def create_charge():
     body = json_body()
-    entry = services.charge_wallet(g.api_user_id, body.get("amount"))
+    entry, created = services.charge_wallet(g.api_user_id, body.get("amount"),
+                                            request.headers.get("Idempotency-Key"))
+    # A replay answers what the first request answered: the balance that top-up left.
     return {
         "balance": entry.balance_after,
         "charge": {"id": entry.id, "amount": entry.amount, "created_at": iso(entry.created_at)},
-    }, 201
+    }, 201 if created else 200
 
 
 OPENAPI_SCHEMAS = {
@@ -96,12 +98,22 @@ OPENAPI_PATHS = {
     },
     "/wallet/charges": {
         "post": {
-            "summary": "Top up my points (1 to 1,000,000 won; a balance holds at most 100,000,000)",
+            "summary": "Top up my points (1 to 1,000,000 won, up to a balance of 100,000,000)",
             "operationId": "chargeWallet",
             "security": SECURED,
+            "parameters": [{
+                "name": "Idempotency-Key", "in": "header", "required": False,
+                "description": "Replaying a key with the same amount returns the charge it "
+                               "made (200), never a second one; with another amount it is "
+                               "422 idempotency_key_reused.",
+                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]+$", "minLength": 1,
+                           "maxLength": services.IDEMPOTENCY_KEY_MAX},
+            }],
             "requestBody": {"required": True, "content": json_content(ref("NewCharge"))},
             "responses": {
                 "201": {"description": "Charged", "content": json_content(ref("Charge"))},
+                "200": {"description": "The charge this Idempotency-Key already made",
+                        "content": json_content(ref("Charge"))},
                 **problem_responses(400, 401, 409, 422),
             },
         }

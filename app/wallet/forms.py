@@ -1,7 +1,7 @@
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SubmitField
+from wtforms import HiddenField, IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from app.wallet.services import MAX_CHARGE, MIN_CHARGE
@@ -35,6 +35,12 @@ class WonField(IntegerField):
 
 
 class TopUpForm(FlaskForm):
+    """Top up. The page renders a fresh idempotency key, which the quick-amount buttons share,
+    so one page adds points once however often it is submitted (a double click, a reload
+    after a slow answer, Back and submit again). ``charge_wallet`` checks the key's form; a
+    page without one (rendered before keys existed) still tops up."""
+
+    idempotency_key = HiddenField()
     amount = WonField(
         "Amount (won)",
         validators=[

@@ -1,23 +1,18 @@
 """The wallet page: balance, top-up form, ledger."""
 
+from uuid import uuid4
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.errors import DomainError, show_on_form
+from app.paging import page_arg
 from app.wallet import services
 from app.wallet.forms import TopUpForm
 
 bp = Blueprint("wallet", __name__)
 
-# A page number beyond this would overflow the database's OFFSET (a 500 on SQLite and
-# PostgreSQL alike); no wallet has anywhere near this many pages of history.
-MAX_PAGE = 100_000
 QUICK_AMOUNTS = (10_000, 50_000, 100_000)
-
-
-def _page() -> int:
-    page = request.args.get("page", 1, type=int)
-    return min(max(page, 1), MAX_PAGE)
 
 
 @bp.route("/wallet", methods=["GET", "POST"])
@@ -26,19 +21,33 @@ def wallet():
     """Show the balance and history; a valid top-up adds points and redirects (POST/redirect/GET).
 
     A refused top-up re-renders the page with status 422 and the reason under the amount box.
+    A page submitted again lands on the same answer without adding its points twice.
     """
     form = TopUpForm()
     if form.validate_on_submit():
         try:
-            entry = services.charge_wallet(current_user.id, form.amount.data)
+            entry, created = services.charge_wallet(current_user.id, form.amount.data,
+                                                    form.idempotency_key.data or None)
+        except services.IdempotencyKeyReused:
+            flash("This page already added points (see your history), so nothing more was "
+                  "added. To top up again, submit the form once more.", "warning")
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Added ₩{form.amount.data:,}. Your balance is now ₩{entry.balance_after:,}.",
-                  "success")
+            if created:
+                flash(f"Added ₩{entry.amount:,}. Your balance is now ₩{entry.balance_after:,}.",
+                      "success")
+            else:
+                flash(f"₩{entry.amount:,} was already added from this page; it was not added "
+                      f"twice. Your balance after it was ₩{entry.balance_after:,}.", "info")
             return redirect(url_for("wallet.wallet"))
-    ledger = services.ledger_page(current_user.id, _page())
+    for error in form.idempotency_key.errors:
+        flash(error, "danger")
+    # Nothing was added with the key this request brought (or it was spent on another
+    # amount), so the page offers a new one.
+    form.idempotency_key.data = uuid4().hex
+    ledger = services.ledger_page(current_user.id, page_arg())
     return render_template(
         "wallet/wallet.html", form=form, ledger=ledger, quick_amounts=QUICK_AMOUNTS,
         balance=services.get_balance(current_user.id),
-    ), 422 if form.errors else 200
+    ), 422 if request.method == "POST" else 200

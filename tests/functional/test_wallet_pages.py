@@ -99,6 +99,66 @@ def test_a_refused_top_up_keeps_what_was_typed(client, make_user, login):
     assert field_errors(html, "amount") == ["Enter a whole number of won from 1 to 1,000,000."]
 
 
+_KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]*)"'
+                  r'|type="hidden" name="idempotency_key" value="([^"]*)"')
+
+
+def page_keys(html: str) -> list[str]:
+    """The idempotency key of every top-up form on the page, main form first."""
+    return [a or b for a, b in _KEY.findall(html)]
+
+
+def test_a_page_submitted_twice_tops_up_once(app, client, make_user, login):
+    user = make_user()
+    login(user)
+    html = client.get("/wallet").get_data(as_text=True)
+    keys = page_keys(html)
+    # One key per page, fresh each time, shared by the form and the quick buttons.
+    assert len(keys) == 4 and len(set(keys)) == 1 and keys[0]
+    assert page_keys(client.get("/wallet").get_data(as_text=True))[0] != keys[0]
+    form = {"csrf_token": csrf_token(client, "/wallet"), "idempotency_key": keys[0],
+            "amount": "5,000"}
+
+    first = client.post("/wallet", data=form)
+    again = client.post("/wallet", data=form)  # a double click, or Back and submit again
+
+    assert first.status_code == again.status_code == 302
+    assert wallet_state(app, user.id) == (5_000, [("charge", 5_000, 5_000)])
+    html = client.get("/wallet").get_data(as_text=True)
+    assert "was already added from this page; it was not added twice." in html
+    assert ledger_amounts(html) == ["+₩5,000"]
+
+
+def test_the_same_page_sending_another_amount_adds_nothing_and_offers_a_new_key(
+        app, client, make_user, login):
+    user = make_user()
+    login(user)
+    key = page_keys(client.get("/wallet").get_data(as_text=True))[0]
+    token = csrf_token(client, "/wallet")
+    client.post("/wallet", data={"csrf_token": token, "idempotency_key": key,
+                                 "amount": "10000"})
+
+    # Back, then a quick button on the old page: the same key with another amount.
+    response = client.post("/wallet", data={"csrf_token": token, "idempotency_key": key,
+                                            "amount": "50000"})
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "This page already added points" in html
+    assert key not in page_keys(html)
+    assert wallet_state(app, user.id) == (10_000, [("charge", 10_000, 10_000)])
+
+
+def test_a_forged_page_key_is_refused_and_adds_nothing(app, client, make_user, login):
+    user = make_user()
+    login(user)
+    response = post_form(client, "/wallet", {"amount": "5000", "idempotency_key": "a b"})
+    assert response.status_code == 422
+    assert "An idempotency key is 1 to 100 printable characters" in response.get_data(
+        as_text=True)
+    assert wallet_state(app, user.id) == (0, [])
+
+
 def test_history_is_newest_first_and_paginated(app, client, make_user, login):
     user = make_user()
     with app.app_context():

@@ -44,3 +44,35 @@ def test_top_ups_racing_the_balance_cap_never_exceed_it(app, ctx, make_user):
     assert counts == {"ok": 3, "balance_limit_exceeded": 7}
     assert db.session.scalar(select(func.sum(LedgerEntry.amount))) == 99_900_000
     assert db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user.id)) == 99_900_000
+
+
+
+
+def _retries_of_one_top_up(app, user_id: int, token: str, calls: int):
+    """``calls`` clients send one top-up with the same Idempotency-Key at the same moment
+    (a client retrying after a timeout while its first request is still running)."""
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-key"}
+
+    def top_up():
+        response = app.test_client().post("/api/v1/wallet/charges", json={"amount": 7_000},
+                                          headers=headers)
+        return response.status_code, response.get_json()
+
+    outcomes = run_concurrently(app, top_up, [()] * calls)
+
+    assert sorted(status for status, _ in outcomes) == [200] * (calls - 1) + [201]
+    # Every retry answers with the one charge that was made.
+    assert len({(body["charge"]["id"], body["balance"]) for _, body in outcomes}) == 1
+    _assert_exact(user_id, 1, 7_000)
+
+
+@pytest.mark.postgres
+def test_concurrent_retries_of_one_key_top_up_once_on_postgres(app, ctx, make_user, api_token):
+    user = make_user()
+    _retries_of_one_top_up(app, user.id, api_token(user), 30)
+
+
+def test_concurrent_retries_of_one_key_top_up_once_on_any_database(app, ctx, make_user,
+                                                                     api_token):
+    user = make_user()
+    _retries_of_one_top_up(app, user.id, api_token(user), 10)
