@@ -65,11 +65,15 @@ OPENAPI_SCHEMAS = {
                                "description": "Won for fixed; 1-100 for percent"},
             "max_discount": {"type": ["integer", "null"], "minimum": 1,
                              "description": "Cap in won; percent coupons only"},
-            "min_order_amount": {"type": "integer", "minimum": 0, "default": 0},
+            "min_order_amount": {"type": "integer", "minimum": 0, "default": 0,
+                                 "description": "For a fixed discount: 0 (none) or at "
+                                                "least discount_value"},
             "quantity": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
-            "starts_at": {"type": ["string", "null"], "format": "date-time"},
+            "starts_at": {"type": ["string", "null"], "format": "date-time",
+                          "description": "From 2000-01-01 to 2200-01-01 (UTC)"},
             "ends_at": {"type": ["string", "null"], "format": "date-time",
-                        "description": "After starts_at; claims allowed while starts_at <= now < ends_at"},
+                        "description": "After starts_at, by 2200-01-01 (UTC); claims allowed "
+                                       "while starts_at <= now < ends_at"},
             "valid_days": {"type": "integer", "minimum": 1, "maximum": 365, "default": 7,
                            "description": "How long a claimed copy stays usable"},
         },

@@ -103,7 +103,9 @@ OPENAPI_SCHEMAS = {
                 "id": {"type": "integer"},
                 "coupon_id": {"type": "integer"},
                 "name": {"type": "string"},
-                "status": {"type": "string", "enum": ["available", "used", "expired"]},
+                "status": {"type": "string", "enum": ["available", "paused", "used", "expired"],
+                           "description": "paused: the shop paused the coupon; unusable "
+                                          "until it resumes (the expiry still runs)"},
                 "used_order_id": _NULLABLE_INT,
             },
         }}},

@@ -10,6 +10,7 @@ refused only when no copy is left. Nothing here ever reads ``remaining`` and wri
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from app.coupons.models import Coupon, UserCoupon
 from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError, InvalidInput
-from app.extensions import cache, db
+from app.extensions import db
 
 CLAIM_ATTEMPTS = 10
 DISCOUNT_TYPES = ("fixed", "percent")
@@ -29,6 +30,10 @@ MAX_AMOUNT = 100_000_000  # no discount or minimum can exceed the largest possib
 MAX_QUANTITY = 1_000_000
 MAX_VALID_DAYS = 365
 NAME_MAX = 120
+# A claim window outside these is a typing mistake, and dates near year 1 or 9999 cannot
+# even be shown in another time zone.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class CouponNotFound(DomainError):
@@ -102,13 +107,16 @@ def _not_claimable_reason(coupon: Coupon, now: datetime) -> str:
 
 
 def user_coupon_status(user_coupon: UserCoupon, now: datetime) -> str:
-    """``used`` once an order holds it, else ``expired`` from ``expires_at`` on, else ``available``."""
+    """``used`` once an order holds it, else ``expired`` from ``expires_at`` on, else
+    ``paused`` while the shop has paused the coupon (it cannot be used then, and can again
+    if it resumes before the copy expires), else ``available``."""
     if user_coupon.used_order_id is not None:
         return "used"
     if user_coupon.expires_at <= now:
         return "expired"
+    if user_coupon.coupon.status != "active":
+        return "paused"
     return "available"
-
 
 
 def _violates(error: IntegrityError, constraint: str, sqlite_columns: str) -> bool:
@@ -191,7 +199,11 @@ def release_coupon(session, user_coupon_id: int) -> None:
 
 
 def _why_not_claimed(session, coupon_id: int, now: datetime) -> DomainError:
-    """After the compare-and-set matched no row: the true reason, read from the newest row."""
+    """After the compare-and-set matched no row: the true reason, read from the newest row.
+
+    The caller's own row went in just before, so they held no copy: sold out is the answer
+    unless the coupon stopped being claimable meanwhile.
+    """
     coupon = session.scalar(
         select(Coupon).where(Coupon.id == coupon_id).execution_options(populate_existing=True)
     )
@@ -199,63 +211,95 @@ def _why_not_claimed(session, coupon_id: int, now: datetime) -> DomainError:
         return CouponNotFound(f"There is no coupon #{coupon_id}.")
     if not is_claimable(coupon, now):
         return CouponNotClaimable(_not_claimable_reason(coupon, now))
-    return _sold_out(coupon_id, coupon.name)
+    return CouponSoldOut(f"{coupon.name} is sold out.")
 
 
-# A coupon's quantity is fixed at creation and ``remaining`` only ever falls, so once a
-# claim has seen it at 0 that answer is final. It is remembered in the shared cache (Redis
-# in production), and the rest of a rush is refused without a database transaction: in
-# bench/run.py's coupon-rush 1,900 of 2,000 shoppers arrive after the last copy went.
-# Being final, it is also kept in each process once seen there, so those refusals cost no
-# Redis round trip either (the shared cache tells the other processes and app servers).
-# Only emptying the tables under a running process makes it wrong, since ids then start
-# again at 1: the tests do that, and forget it along with the shared cache.
-SOLD_OUT_SECONDS = 24 * 3600
-SOLD_OUT_HERE = "storefront_sold_out_coupons"  # app.extensions: coupon id → its name
+# A coupon's quantity is fixed at creation and ``remaining`` only ever falls, and a claim row
+# commits only with its decrement: once a claim has read ``remaining`` at 0, the coupon's
+# holders are final too. So each process keeps what it saw of a sold-out coupon (name, end
+# of the claim window, holders) and answers the rest of a rush with no database statement:
+# in bench/run.py's coupon-rush 1,900 of 2,000 shoppers arrive after the last copy went.
+# The order of answers is the same as the database path's: not claimable (the window has
+# ended), already claimed (the caller is a holder), then sold out. Only ``status`` can still
+# change (an admin pauses the coupon), so an entry answers for SOLD_OUT_TRUSTED_SECONDS
+# after the read that found the coupon claimable; then one claim reads the row again. So a
+# pause is heard by every process within that second (the pausing one forgets at once).
+# Only emptying the tables under a running process makes an entry wrong, since ids then
+# start again at 1: the tests do that, and forget the entries.
+SOLD_OUT_TRUSTED_SECONDS = 1.0
+HOLDERS_KEPT_MAX = 10_000  # larger coupons ask the database for the caller's own claim
+SOLD_OUT_HERE = "storefront_sold_out_coupons"  # app.extensions: coupon id → _SoldOut
 
 
-def _sold_out_key(coupon_id: int) -> str:
-    return f"coupon-sold-out:{coupon_id}"
+@dataclass(frozen=True)
+class _SoldOut:
+    name: str
+    ends_at: datetime | None
+    holders: frozenset[int]
+    confirmed_at: float  # time.monotonic() of the read that last found it claimable
 
 
-def _sold_out_here() -> dict[int, str]:
-    return current_app.extensions.setdefault(SOLD_OUT_HERE, {})
+def _sold_out_here() -> dict[int, _SoldOut]:
+    return current_app.extensions.get(SOLD_OUT_HERE, {})
 
 
-def _known_sold_out(coupon_id) -> str | None:
-    """The coupon's name if it is known to be sold out, in this process or by any other."""
-    if not is_id(coupon_id):
+def _already_claimed(name: str) -> CouponAlreadyClaimed:
+    return CouponAlreadyClaimed(f"You have already claimed {name}.")
+
+
+def _refusal(known: _SoldOut, user_id: int, now: datetime) -> DomainError:
+    if known.ends_at is not None and known.ends_at <= now:
+        return CouponNotClaimable(f"The claim period for {known.name} has ended.")
+    if user_id in known.holders:
+        return _already_claimed(known.name)
+    return CouponSoldOut(f"{known.name} is sold out.")
+
+
+def _known_refusal(user_id: int, coupon_id) -> DomainError | None:
+    """The refusal for a coupon this process has just seen sold out, or None: ask the database."""
+    known = _sold_out_here().get(coupon_id) if is_id(coupon_id) else None
+    if known is None or time.monotonic() - known.confirmed_at > SOLD_OUT_TRUSTED_SECONDS:
         return None
+    return _refusal(known, user_id, utcnow())
+
+
+def _refuse_sold_out(session, coupon: Coupon, user_id: int, now: datetime) -> DomainError:
+    """``coupon`` is claimable at ``now`` and has no copy left: the caller's own copy answers
+    first (``CouponAlreadyClaimed``), else ``CouponSoldOut``. Remembered, see above."""
+    if coupon.quantity > HOLDERS_KEPT_MAX:
+        held = session.scalar(select(UserCoupon.id).where(
+            UserCoupon.user_id == user_id, UserCoupon.coupon_id == coupon.id))
+        return _already_claimed(coupon.name) if held else CouponSoldOut(
+            f"{coupon.name} is sold out.")
     seen = _sold_out_here()
-    name = seen.get(coupon_id)
-    if name is None:
-        name = cache.get(_sold_out_key(coupon_id))
-        if name is not None:
-            seen[coupon_id] = name
-    return name
-
-
-def _sold_out(coupon_id: int, name: str) -> CouponSoldOut:
-    cache.set(_sold_out_key(coupon_id), name, timeout=SOLD_OUT_SECONDS)
-    _sold_out_here()[coupon_id] = name
-    return CouponSoldOut(f"{name} is sold out.")
+    earlier = seen.get(coupon.id)
+    holders = earlier.holders if earlier is not None else frozenset(session.scalars(
+        select(UserCoupon.user_id).where(UserCoupon.coupon_id == coupon.id)))
+    known = _SoldOut(coupon.name, coupon.ends_at, holders, time.monotonic())
+    # A new dict, not an update in place: threads read the old one meanwhile; entries past
+    # their second go, so memory holds only the coupons being rushed right now.
+    current_app.extensions[SOLD_OUT_HERE] = {
+        **{coupon_id: entry for coupon_id, entry in seen.items()
+           if known.confirmed_at - entry.confirmed_at <= SOLD_OUT_TRUSTED_SECONDS},
+        coupon.id: known,
+    }
+    return _refusal(known, user_id, now)
 
 
 @retry_on_conflict(attempts=CLAIM_ATTEMPTS)
 def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
     """Give ``user_id`` one copy of coupon ``coupon_id``, first come first served.
 
-    Refused with ``CouponNotFound``, ``CouponNotClaimable`` (paused or outside
-    ``starts_at <= now < ends_at``), ``CouponSoldOut`` (no copy left) or
-    ``CouponAlreadyClaimed`` (one per shopper, backed by the unique constraint). The copy is
-    valid for ``valid_days`` from the claim. The shopper's row is inserted first and the
-    decrement of ``remaining`` is the last statement before COMMIT, so the hot row's lock is
-    held as briefly as possible; a refused decrement rolls the insert back. Once a claim
-    has found the coupon sold out, later claims hear so from the cache, whatever else.
+    Refused, in this order, with ``CouponNotFound``, ``CouponNotClaimable`` (paused or
+    outside ``starts_at <= now < ends_at``), ``CouponAlreadyClaimed`` (one per shopper,
+    backed by the unique constraint) or ``CouponSoldOut`` (no copy left). The copy is valid
+    for ``valid_days`` from the claim. The shopper's row is inserted first and the decrement
+    of ``remaining`` is the last statement before COMMIT, so the hot row's lock is held as
+    briefly as possible; a refused decrement rolls the insert back.
     """
-    sold_out = _known_sold_out(coupon_id)
-    if sold_out is not None:
-        raise CouponSoldOut(f"{sold_out} is sold out.")
+    refusal = _known_refusal(user_id, coupon_id)
+    if refusal is not None:
+        raise refusal
     with transaction() as uow:
         session = uow.session
         now = utcnow()
@@ -267,7 +311,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
         # remaining only ever falls, so a committed 0 is final: refuse without touching the
         # hot row, which keeps a rush's late arrivals off its lock.
         if coupon.remaining <= 0:
-            raise _sold_out(coupon_id, coupon.name)
+            raise _refuse_sold_out(session, coupon, user_id, now)
         name = coupon.name  # a failed flush expires the loaded coupon
         user_coupon = UserCoupon(user_id=user_id, coupon_id=coupon_id, claimed_at=now,
                                  expires_at=now + timedelta(days=coupon.valid_days))
@@ -277,7 +321,7 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
         except IntegrityError as error:
             if _violates(error, "uq_user_coupons_user_id_coupon_id",
                          "user_coupons.user_id, user_coupons.coupon_id"):
-                raise CouponAlreadyClaimed(f"You have already claimed {name}.") from None
+                raise _already_claimed(name) from None
             raise
         taken = session.execute(
             update(Coupon)
@@ -336,6 +380,11 @@ def _moment(value, field: str) -> datetime | None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
         raise InvalidInput("Give a date and time with a UTC offset.", field=field)
+    # Compared before converting: near year 1 or 9999 the conversion itself overflows.
+    if not EARLIEST <= value <= LATEST:
+        end = "start" if field == "starts_at" else "end"
+        raise InvalidInput(f"The claim window's {end} ({field}) must be from "
+                           f"{EARLIEST:%Y-%m-%d} to {LATEST:%Y-%m-%d} (UTC).", field=field)
     return value.astimezone(UTC)
 
 
@@ -345,8 +394,10 @@ def validate_coupon_fields(*, name, discount_type, discount_value, max_discount=
     """The checked, normalised columns of a new coupon, or ``InvalidInput`` naming the field.
 
     Rules: a name of 1–120 characters; ``fixed`` or ``percent``; a positive value, at most
-    100 for percent; ``max_discount`` only for percent; a minimum order of 0 or more; 1 to
-    1,000,000 copies; ``starts_at`` before ``ends_at`` when both are set; valid 1–365 days.
+    100 for percent; ``max_discount`` only for percent; a minimum order of 0 or more, and
+    for a fixed discount 0 or at least the discount; 1 to 1,000,000 copies; ``starts_at``
+    and ``ends_at`` from 2000-01-01 to 2200-01-01 UTC, the start before the end when both
+    are set; valid 1–365 days.
     """
     if not isinstance(name, str) or not 1 <= len(name.strip()) <= NAME_MAX:
         raise InvalidInput(f"Give the coupon a name of 1 to {NAME_MAX} characters.", field="name")
@@ -361,6 +412,13 @@ def validate_coupon_fields(*, name, discount_type, discount_value, max_discount=
         if max_discount is not None:
             raise InvalidInput("Only a percent discount can have a maximum.", field="max_discount")
     _whole(min_order_amount, "min_order_amount", 0, MAX_AMOUNT, "The minimum order")
+    # A minimum below the discount lets every order in between be paid with nothing: that is
+    # a mistake. No minimum at all (0) is a deliberate "off any order", kept as it was.
+    if discount_type == "fixed" and 0 < min_order_amount < discount_value:
+        raise InvalidInput(
+            f"A fixed discount of {discount_value:,} won is more than the minimum order of "
+            f"{min_order_amount:,} won, so some orders would be free: lower the discount or "
+            f"raise the minimum to at least {discount_value:,} won.", field="discount_value")
     _whole(quantity, "quantity", 1, MAX_QUANTITY, "The quantity")
     starts_at = _moment(starts_at, "starts_at")
     ends_at = _moment(ends_at, "ends_at")
@@ -391,7 +449,8 @@ def set_coupon_status(coupon_id: int, status) -> Coupon:
     """Pause or re-activate a coupon. Paused coupons can be neither claimed nor used.
 
     Written as one UPDATE that bumps ``version``, so it never conflicts with a rush of
-    claims, and claims decided after it see the new status.
+    claims, and claims decided after it see the new status (where a process remembers the
+    coupon sold out, within SOLD_OUT_TRUSTED_SECONDS: until then they hear "sold out").
     """
     if status not in STATUSES:
         raise InvalidInput("The status is 'active' or 'paused'.", field="status")
@@ -410,4 +469,6 @@ def set_coupon_status(coupon_id: int, status) -> Coupon:
             select(Coupon).where(Coupon.id == coupon_id)
             .execution_options(populate_existing=True)
         )
+    current_app.extensions[SOLD_OUT_HERE] = {
+        known_id: known for known_id, known in _sold_out_here().items() if known_id != coupon_id}
     return coupon

@@ -70,13 +70,16 @@ class OrderNotCancellable(DomainError):
 def normalize_items(items) -> list[tuple[int, int]]:
     """``(product_id, quantity)`` pairs merged per product, in ascending product id order.
 
-    Non-empty, at most 100 lines, ids positive whole numbers, each line's quantity a whole
-    number from 1 to 10,000 (the API document's bound). Repeated lines of one product add
-    up, so at most 1,000,000 of it: the stock, not a second cap, decides whether they can be
-    served. Anything else is ``InvalidInput``.
+    Non-empty, at most 100 lines (counted as sent, as the API document's ``maxItems`` does),
+    ids positive whole numbers, each line's quantity a whole number from 1 to 10,000 (the API
+    document's bound). Repeated lines of one product add up, so at most 1,000,000 of it: the
+    stock, not a second cap, decides whether they can be served. Anything else is
+    ``InvalidInput``.
     """
     if not items:
         raise InvalidInput("Your cart is empty: add a product first.")
+    if len(items) > MAX_LINES:
+        raise InvalidInput(f"An order has at most {MAX_LINES} lines.", field="items")
     merged: dict[int, int] = {}
     for item in items:
         if not isinstance(item, tuple | list) or len(item) != 2:
@@ -90,8 +93,6 @@ def normalize_items(items) -> list[tuple[int, int]]:
             raise InvalidInput(f"A quantity is a whole number from {MIN_QUANTITY} to "
                                f"{MAX_QUANTITY:,}.", field="quantity")
         merged[product_id] = merged.get(product_id, 0) + quantity
-        if len(merged) > MAX_LINES:
-            raise InvalidInput(f"An order has at most {MAX_LINES} different products.")
     return sorted(merged.items())
 
 
@@ -518,21 +519,24 @@ class CouponChoice:
 
 def coupon_choices(user_id: int, subtotal: int, now: datetime | None = None
                    ) -> list[CouponChoice]:
-    """The shopper's unused, unexpired coupons of active campaigns, soonest expiry first,
-    each with its discount on ``subtotal`` or the reason (minimum not met) it does not apply.
+    """The shopper's unused, unexpired coupons, soonest expiry first, each with its discount
+    on ``subtotal`` or the reason it does not apply (paused by the shop, minimum not met),
+    as My coupons shows them.
     """
     now = now or utcnow()
     rows = db.session.scalars(
-        select(UserCoupon).join(Coupon)
+        select(UserCoupon)
         .where(UserCoupon.user_id == user_id, UserCoupon.used_order_id.is_(None),
-               UserCoupon.expires_at > now, Coupon.status == "active")
+               UserCoupon.expires_at > now)
         .order_by(UserCoupon.expires_at, UserCoupon.id)
     ).all()
     choices = []
     for row in rows:
         coupon = row.coupon
         problem = None
-        if subtotal < coupon.min_order_amount:
+        if coupon.status != "active":
+            problem = "paused by the shop"
+        elif subtotal < coupon.min_order_amount:
             problem = f"needs an order of {coupon.min_order_amount:,} won"
         choices.append(CouponChoice(id=row.id, name=coupon.name,
                                     discount=0 if problem else coupon_discount(coupon, subtotal),

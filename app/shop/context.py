@@ -11,10 +11,17 @@ def format_won(value) -> str:
 
 
 def format_local_time(value) -> str:
-    """A UTC datetime shown in the shop's time zone, e.g. ``2026-11-25 14:03 KST``."""
+    """A UTC datetime shown in the shop's time zone, e.g. ``2026-11-25 14:03 KST``.
+
+    A moment within a day of year 1 or 9999 has no local time (converting overflows): it is
+    shown as it is, with its own zone, since one bad row must not break a page for everyone.
+    """
     if value is None:
         return ""
-    local = value.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"]))
+    try:
+        local = value.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"]))
+    except OverflowError:
+        local = value
     return local.strftime("%Y-%m-%d %H:%M %Z")
 
 

@@ -153,7 +153,7 @@ def test_admin_creates_with_defaults(client, make_user, auth):
 
 @pytest.mark.parametrize("changes", [
     {"name": ""}, {"name": None}, {"discount_type": "gift"}, {"discount_value": 0},
-    {"discount_value": 101}, {"discount_value": 15.0}, {"discount_value": "15"},
+    {"discount_value": 101}, {"discount_value": 15.5}, {"discount_value": "15"},
     {"discount_value": True}, {"discount_type": "fixed", "max_discount": 100},
     {"min_order_amount": -5}, {"quantity": 0}, {"quantity": 1_000_001}, {"quantity": None},
     {"quantity": 10**30}, {"starts_at": "yesterday"}, {"starts_at": "2026-11-01T00:00:00"},

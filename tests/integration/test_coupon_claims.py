@@ -5,10 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.coupons import services
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import SOLD_OUT_HERE, CouponSoldOut, claim_coupon
-from app.db import utcnow
-from app.extensions import cache, db
+from app.coupons.services import (SOLD_OUT_HERE, CouponAlreadyClaimed, CouponNotClaimable,
+                                  CouponSoldOut, claim_coupon, set_coupon_status)
+from app.db import transaction, utcnow
+from app.extensions import db
 from tests.helpers import outcome_counts, run_concurrently, statements
 
 
@@ -61,10 +63,11 @@ HOUR = timedelta(hours=1)
     ({"starts_at": "-2h", "ends_at": "-1h"}, False, "coupon_not_claimable"),
     ({"quantity": 5, "remaining": 0}, False, "coupon_sold_out"),
     ({"quantity": 5}, True, "coupon_already_claimed"),
-    # Claimed already and sold out since: the shopper hears the first true reason.
-    ({"quantity": 1, "remaining": 0}, True, "coupon_sold_out"),
+    # Claimed already and sold out since: the shopper's own copy answers first.
+    ({"quantity": 1, "remaining": 0}, True, "coupon_already_claimed"),
+    ({"quantity": 1, "remaining": 0, "status": "paused"}, False, "coupon_not_claimable"),
 ], ids=["not-found", "paused", "before-window", "after-window", "sold-out",
-        "already-claimed", "sold-out-after-own-claim"])
+        "already-claimed", "sold-out-after-own-claim", "sold-out-and-paused"])
 def test_refused_claims_change_nothing(ctx, make_user, make_coupon, make_user_coupon,
                                        coupon_snapshot, coupon_fields, prior_claim, code):
     user = make_user()
@@ -111,49 +114,101 @@ def test_errors_say_why(ctx, make_user, make_coupon, make_user_coupon):
     }
 
 
+@pytest.fixture
+def trusted(monkeypatch):
+    """trusted(seconds): how long this process's sold-out entries answer without a read
+    (a long default, so that a slow machine cannot make these tests read the row again)."""
+
+    def trust(seconds: float) -> None:
+        # raising=False: these tests also run against code from before the setting existed.
+        monkeypatch.setattr(services, "SOLD_OUT_TRUSTED_SECONDS", seconds, raising=False)
+
+    trust(60)
+    return trust
+
+
+def _sold_out_by_a_rush(make_user, make_coupon, **fields):
+    """A coupon whose one copy went to the returned holder, and a late claim that found it
+    sold out, so this process now remembers it."""
+    coupon = make_coupon(name="Last call", quantity=1, **fields)
+    holder = make_user()
+    claim_coupon(holder.id, coupon.id)
+    with pytest.raises(CouponSoldOut):
+        claim_coupon(make_user().id, coupon.id)  # reads the row, finds 0, remembers it
+    return coupon, holder
+
+
 def test_once_found_sold_out_a_coupon_is_refused_without_the_database(ctx, make_user,
-                                                                      make_coupon):
-    coupon = make_coupon(name="Last call", quantity=1)
-    claim_coupon(make_user().id, coupon.id)
-    late = [make_user().id for _ in range(3)]
-    with pytest.raises(CouponSoldOut, match="Last call is sold out"):
-        claim_coupon(late[0], coupon.id)  # reads the row, finds 0, remembers it
+                                                                      make_coupon, trusted):
+    coupon, _ = _sold_out_by_a_rush(make_user, make_coupon)
+    late = [make_user().id for _ in range(2)]
     with statements(db.engine, "coupons") as seen:
-        for user_id in late[1:]:
+        for user_id in late:
             with pytest.raises(CouponSoldOut, match="Last call is sold out"):
                 claim_coupon(user_id, coupon.id)
     assert seen == []
     assert (_remaining(coupon.id), _claims(coupon.id)) == (0, 1)
 
 
-def test_this_process_keeps_a_sold_out_answer_once_it_has_seen_one(app, ctx, make_user,
-                                                                   make_coupon, monkeypatch):
-    coupon = make_coupon(name="Last call", quantity=1)
-    claim_coupon(make_user().id, coupon.id)
-    late = [make_user().id for _ in range(2)]
-    with pytest.raises(CouponSoldOut):
-        claim_coupon(late[0], coupon.id)  # finds 0: tells the shared cache and this process
-    asked = []
-    monkeypatch.setattr(cache, "get", lambda key: asked.append(key))  # the shared cache forgot
+def test_a_holder_of_a_sold_out_coupon_hears_already_claimed(ctx, make_user, make_coupon,
+                                                             trusted):
+    coupon, holder = _sold_out_by_a_rush(make_user, make_coupon)
     with statements(db.engine, "coupons") as seen, \
-            pytest.raises(CouponSoldOut, match="Last call is sold out"):
-        claim_coupon(late[1], coupon.id)
-    assert (seen, asked) == ([], [])
+            pytest.raises(CouponAlreadyClaimed, match="You have already claimed Last call."):
+        claim_coupon(holder.id, coupon.id)
+    assert seen == []  # the holders are final once it is sold out: remembered with it
     assert (_remaining(coupon.id), _claims(coupon.id)) == (0, 1)
 
 
-def test_a_process_that_has_not_seen_it_learns_sold_out_from_the_shared_cache(
-        app, ctx, make_user, make_coupon):
-    coupon = make_coupon(name="Last call", quantity=1)
-    claim_coupon(make_user().id, coupon.id)
+def test_a_sold_out_coupon_paused_here_answers_not_claimable(ctx, make_user, make_coupon,
+                                                             trusted, coupon_snapshot):
+    coupon, holder = _sold_out_by_a_rush(make_user, make_coupon)
+    set_coupon_status(coupon.id, "paused")
+    before = coupon_snapshot()
+    for user_id in (make_user().id, holder.id):
+        with pytest.raises(CouponNotClaimable, match="Last call is paused"):
+            claim_coupon(user_id, coupon.id)
+    assert coupon_snapshot() == before
+
+    set_coupon_status(coupon.id, "active")
     with pytest.raises(CouponSoldOut):
         claim_coupon(make_user().id, coupon.id)
-    app.extensions.pop(SOLD_OUT_HERE)  # as in another process, or another app server
-    with statements(db.engine, "coupons") as seen, \
-            pytest.raises(CouponSoldOut, match="Last call is sold out"):
-        claim_coupon(make_user().id, coupon.id)
+
+
+def test_a_pause_in_another_process_is_heard_once_the_trusted_second_is_over(
+        ctx, make_user, make_coupon, trusted):
+    coupon, _ = _sold_out_by_a_rush(make_user, make_coupon)
+    with transaction() as uow:  # as an admin's request served by another process
+        uow.session.get(Coupon, coupon.id).status = "paused"
+    late = make_user().id
+    with pytest.raises(CouponSoldOut):  # still inside the second this process trusts
+        claim_coupon(late, coupon.id)
+    trusted(0)
+    with pytest.raises(CouponNotClaimable, match="Last call is paused"):
+        claim_coupon(late, coupon.id)
+
+
+def test_a_remembered_coupon_past_its_window_answers_not_claimable(ctx, make_user, make_coupon,
+                                                                   trusted, monkeypatch):
+    ends_at = utcnow() + HOUR
+    coupon, holder = _sold_out_by_a_rush(make_user, make_coupon, ends_at=ends_at)
+    monkeypatch.setattr(services, "utcnow", lambda: ends_at)
+    with statements(db.engine, "coupons") as seen:
+        for user_id in (make_user().id, holder.id):
+            with pytest.raises(CouponNotClaimable, match="claim period for Last call has ended"):
+                claim_coupon(user_id, coupon.id)
     assert seen == []
-    assert app.extensions[SOLD_OUT_HERE] == {coupon.id: "Last call"}
+
+
+def test_a_coupon_with_too_many_holders_to_keep_asks_for_the_callers_claim(
+        app, ctx, make_user, make_coupon, trusted, monkeypatch):
+    monkeypatch.setattr(services, "HOLDERS_KEPT_MAX", 0, raising=False)
+    coupon, holder = _sold_out_by_a_rush(make_user, make_coupon)
+    with pytest.raises(CouponAlreadyClaimed):
+        claim_coupon(holder.id, coupon.id)
+    with pytest.raises(CouponSoldOut):
+        claim_coupon(make_user().id, coupon.id)
+    assert coupon.id not in app.extensions.get(SOLD_OUT_HERE, {})
 
 
 def test_a_coupon_with_copies_left_is_never_remembered_sold_out(app, ctx, make_user,
@@ -161,8 +216,7 @@ def test_a_coupon_with_copies_left_is_never_remembered_sold_out(app, ctx, make_u
     coupon = make_coupon(quantity=3)
     for _ in range(3):
         claim_coupon(make_user().id, coupon.id)
-    assert cache.get(f"coupon-sold-out:{coupon.id}") is None  # nobody was refused yet
-    assert coupon.id not in app.extensions.get(SOLD_OUT_HERE, {})
+    assert coupon.id not in app.extensions.get(SOLD_OUT_HERE, {})  # nobody was refused yet
 
 
 def test_a_small_rush_is_exact_on_any_database(app, ctx, make_user, make_coupon):
@@ -172,6 +226,13 @@ def test_a_small_rush_is_exact_on_any_database(app, ctx, make_user, make_coupon)
     assert outcome_counts(outcomes) == {"ok": 3, "coupon_sold_out": 5}
     assert _remaining(coupon.id) == 0
     assert _claims(coupon.id) == 3
+
+    # Everyone again: the three holders hear so, whatever the others taught the process.
+    again = run_concurrently(app, claim_coupon, [(u.id, coupon.id) for u in users])
+    holders = {o.user_id for o in outcomes if isinstance(o, UserCoupon)}
+    assert {u.id: o.code for u, o in zip(users, again)} == {
+        u.id: "coupon_already_claimed" if u.id in holders else "coupon_sold_out"
+        for u in users}
 
 
 @pytest.mark.postgres

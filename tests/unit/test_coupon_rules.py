@@ -37,8 +37,9 @@ def test_discount(coupon, subtotal, expected):
     assert coupon_discount(coupon, subtotal) == expected
 
 
-def _user_coupon(expires_at, used_order_id=None):
-    return UserCoupon(expires_at=expires_at, used_order_id=used_order_id)
+def _user_coupon(expires_at, used_order_id=None, coupon_status="active"):
+    return UserCoupon(expires_at=expires_at, used_order_id=used_order_id,
+                      coupon=Coupon(status=coupon_status))
 
 
 @pytest.mark.parametrize("user_coupon, status", [
@@ -47,6 +48,10 @@ def _user_coupon(expires_at, used_order_id=None):
     (_user_coupon(NOW - timedelta(days=1)), "expired"),
     (_user_coupon(NOW + timedelta(days=1), used_order_id=7), "used"),
     (_user_coupon(NOW - timedelta(days=1), used_order_id=7), "used"),  # used wins over expired
+    # The shop paused the coupon: unusable until it resumes; used and expired say more.
+    (_user_coupon(NOW + timedelta(days=1), coupon_status="paused"), "paused"),
+    (_user_coupon(NOW, coupon_status="paused"), "expired"),
+    (_user_coupon(NOW + timedelta(days=1), used_order_id=7, coupon_status="paused"), "used"),
 ])
 def test_user_coupon_status(user_coupon, status):
     assert user_coupon_status(user_coupon, NOW) == status
@@ -75,6 +80,30 @@ def test_valid_fields_are_normalised_with_defaults():
         "max_discount": None, "min_order_amount": 0, "quantity": 100, "remaining": 100,
         "starts_at": None, "ends_at": None, "valid_days": 7,
     }
+
+
+@pytest.mark.parametrize("starts_at, ends_at", [
+    (datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)),
+    (datetime.fromisoformat("2000-01-01T09:00:00+09:00"), None),
+])
+def test_a_window_at_the_edges_of_the_sane_range_is_valid(starts_at, ends_at):
+    fields = validate_coupon_fields(**VALID, starts_at=starts_at, ends_at=ends_at)
+    assert (fields["starts_at"], fields["ends_at"]) == (starts_at, ends_at)
+
+
+@pytest.mark.parametrize("value, minimum", [(3000, 3000), (3000, 0), (3000, 50_000)])
+def test_a_fixed_discount_up_to_its_minimum_or_without_one_is_valid(value, minimum):
+    fields = validate_coupon_fields(**{**VALID, "discount_value": value,
+                                       "min_order_amount": minimum})
+    assert (fields["discount_value"], fields["min_order_amount"]) == (value, minimum)
+
+
+def test_a_fixed_discount_above_its_minimum_says_why():
+    with pytest.raises(InvalidInput) as caught:
+        validate_coupon_fields(**{**VALID, "discount_value": 50_000, "min_order_amount": 1_000})
+    assert caught.value.detail == (
+        "A fixed discount of 50,000 won is more than the minimum order of 1,000 won, so some "
+        "orders would be free: lower the discount or raise the minimum to at least 50,000 won.")
 
 
 def test_percent_with_a_cap_and_a_window_is_valid():
@@ -116,6 +145,15 @@ def test_percent_with_a_cap_and_a_window_is_valid():
     ({"valid_days": 0}, "valid_days"),
     ({"valid_days": 366}, "valid_days"),
     ({"valid_days": None}, "valid_days"),
+    # Outside 2000-01-01..2200-01-01 UTC; near year 1 or 9999 converting to UTC overflows.
+    ({"ends_at": datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC)}, "ends_at"),
+    ({"ends_at": datetime.fromisoformat("9999-12-31T23:59:59-23:59")}, "ends_at"),
+    ({"starts_at": datetime.fromisoformat("0001-01-01T00:00:00+23:59")}, "starts_at"),
+    ({"starts_at": datetime(1999, 12, 31, 23, 59, tzinfo=UTC)}, "starts_at"),
+    ({"ends_at": datetime(2200, 1, 1, 0, 0, 1, tzinfo=UTC)}, "ends_at"),
+    # A fixed discount above the minimum order would make the orders in between free.
+    ({"discount_value": 50_000, "min_order_amount": 1_000}, "discount_value"),
+    ({"discount_value": 3_001, "min_order_amount": 3_000}, "discount_value"),
 ])
 def test_bad_fields_are_refused_naming_the_field(changes, field):
     with pytest.raises(InvalidInput) as caught:
