@@ -9,6 +9,7 @@ from flask import Flask
 from app.config import load_config
 from app.db import configure_sqlite, ping_idle_connections
 from app.errors import register_error_handlers
+from app.hostile_input import init_hostile_input
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +62,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(importlib.import_module(module_name).bp)
 
     register_error_handlers(app)
+    init_hostile_input(app)
 
     from app.security import init_security
 

@@ -8,7 +8,7 @@ answers RFC 9457 ``application/problem+json``.
 
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, render_template, request
+from flask import Flask, current_app, flash, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -97,7 +97,24 @@ def show_on_form(form, error: DomainError) -> None:
         flash(error.detail, "danger")
 
 
+def _words(error: HTTPException) -> tuple[str, str]:
+    """Title and sentence for an HTTP error; werkzeug's 413 text speaks to developers."""
+    if error.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return "Too large", (f"The request is larger than the shop accepts (at most {limit} "
+                             "MB). Nothing was changed.")
+    return error.name, error.description
+
+
+def _render_without_database(template: str, **context) -> str:
+    """``template`` rendered without the context processors, which would load the current user
+    and the navigation's balance from the database. The template must not use them."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def register_error_handlers(app: Flask) -> None:
+    from app.extensions import db  # here: app.extensions imports app.db, which imports us
+
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         if wants_problem_json():
@@ -117,16 +134,29 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
         status = error.code or 500
+        title, detail = _words(error)
         if wants_problem_json():
-            code = _HTTP_CODES.get(status, "http_error")
-            return problem(status, code, error.name, error.description)
-        return render_template("errors/error.html", status=status, title=error.name,
-                               detail=error.description), status
+            response = problem(status, _HTTP_CODES.get(status, "http_error"), title, detail)
+        else:
+            response = app.make_response(
+                (render_template("errors/error.html", status=status, title=title,
+                                 detail=detail), status))
+        # The exception's own headers (405's Allow above all) outlive the body we swap in.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers.add(name, value)
+        return response
 
     # Only reached outside TESTING/DEBUG, where Flask propagates the original exception.
+    # The failure may be the database's: PostgreSQL refuses every statement after a failed
+    # one in the same transaction, and the connection may be gone. So the session is
+    # discarded and the page is rendered without a query; otherwise this handler would fail
+    # too and the server would answer its bare error page, without our security headers.
     @app.errorhandler(InternalServerError)
     def handle_unexpected(error: InternalServerError):
+        db.session.remove()
         if wants_problem_json():
             return problem(500, "internal_error", "Internal server error")
-        return render_template("errors/error.html", status=500, title="Something went wrong",
-                               detail="We could not finish that. Nothing was charged."), 500
+        return _render_without_database(
+            "errors/500.html", title="Something went wrong",
+            detail="We could not finish that. Nothing was charged."), 500

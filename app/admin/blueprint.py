@@ -1,10 +1,11 @@
 """The admin blueprint and its one access rule, checked before every admin view."""
 
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort
 from flask_login import current_user
 
 from app.db import MAX_ID
 from app.extensions import login_manager
+from app.paging import page_arg  # noqa: F401 - the admin views import it from here with the rest
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -25,14 +26,3 @@ def admins_only():
         abort(403, "This page is for shop admins.")
     return None
 
-
-MAX_PAGE = 10_000
-
-
-def page_arg() -> int:
-    """``?page=`` as a page number from 1 to ``MAX_PAGE``; anything else is page 1 or the last.
-
-    Bounded so that no query string can ask the database for an offset it cannot store.
-    """
-    page = request.args.get("page", 1, type=int) or 1
-    return min(max(page, 1), MAX_PAGE)

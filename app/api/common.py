@@ -70,7 +70,8 @@ def json_body() -> dict:
     """The request's JSON object, or 400 ``malformed_request``."""
     data = request.get_json(silent=True)
     if data is None:
-        raise MalformedRequest("The body must be valid JSON with Content-Type: application/json.")
+        raise MalformedRequest("The body must be valid JSON, nested no deeper than a few hundred "
+                               "levels, with Content-Type: application/json.")
     if not isinstance(data, dict):
         raise MalformedRequest("The body must be a JSON object.")
     return data

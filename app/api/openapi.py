@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import pkgutil
 
@@ -47,6 +48,51 @@ BASE_SCHEMAS = {
 }
 
 
+# Any text the API takes, key or value, is refused with 422 when it holds a NUL character
+# (app/hostile_input.py); the document says so on every operation that takes text and on
+# every free-text schema.
+NO_NUL = "^[^\\u0000]*$"
+# What an object schema takes beyond its listed properties (the API ignores such fields, but
+# refuses NUL in them like anywhere else).
+ANY_JSON = {
+    "description": "Any JSON value whose keys and strings hold no NUL character",
+    "anyOf": [
+        {"type": ["null", "boolean", "number"]},
+        {"type": "string", "pattern": NO_NUL},
+        {"type": "array", "items": {"$ref": "#/components/schemas/AnyJSON"}},
+        {"type": "object", "propertyNames": {"pattern": NO_NUL},
+         "additionalProperties": {"$ref": "#/components/schemas/AnyJSON"}},
+    ],
+}
+
+
+def _types(node: dict) -> set:
+    """A schema's types; empty for anything else (e.g. a ``properties`` map with a property
+    named ``type``)."""
+    kind = node.get("type")
+    if isinstance(kind, str):
+        return {kind}
+    return {item for item in kind if isinstance(item, str)} if isinstance(kind, list) else set()
+
+
+def _refuse_nul(root) -> None:
+    """Adds ``NO_NUL``, in place, to every free-text string schema under ``root`` and to the
+    keys of every object schema that takes more than its listed properties."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, list):
+            pending.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "string" in _types(node) and not {"pattern", "format", "enum", "const"} & set(node):
+            node["pattern"] = NO_NUL
+        if "object" in _types(node) and node.get("additionalProperties", True) is True:
+            node.update(propertyNames={"pattern": NO_NUL}, additionalProperties=ref("AnyJSON"))
+        pending.extend(node.values())
+
+
 def build_document() -> dict:
     import app.api as api_package
 
@@ -57,6 +103,19 @@ def build_document() -> dict:
         for path, operations in getattr(module, "OPENAPI_PATHS", {}).items():
             paths.setdefault(path, {}).update(operations)
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
+    # The modules' declarations stay as written; the additions go on a copy.
+    paths, schemas = copy.deepcopy(paths), copy.deepcopy(schemas)
+    for operations in paths.values():
+        for operation in operations.values():
+            queried = any(param["in"] == "query" for param in operation.get("parameters", ()))
+            if queried or "requestBody" in operation:
+                operation["responses"].setdefault("422", PROBLEM)
+            if "requestBody" in operation:
+                # Not JSON, nested too deeply, or over MAX_CONTENT_LENGTH.
+                operation["responses"].setdefault("400", PROBLEM)
+                operation["responses"].setdefault("413", PROBLEM)
+    _refuse_nul([paths, schemas])
+    schemas["AnyJSON"] = ANY_JSON
     return {
         "openapi": "3.1.0",
         "info": {"title": "Storefront API", "version": "1.0.0",

@@ -3,6 +3,7 @@
 from flask import Blueprint, current_app, render_template, request
 
 from app.catalog import services
+from app.paging import page_arg
 
 bp = Blueprint("catalog", __name__)
 
@@ -11,8 +12,7 @@ bp = Blueprint("catalog", __name__)
 def product_list():
     """Active products, newest first; ``?q=`` searches names, ``?page=`` pages through."""
     q = request.args.get("q", "").strip()
-    products = services.list_products(q, request.args.get("page", 1, type=int),
-                                      current_app.config["PER_PAGE"])
+    products = services.list_products(q, page_arg(), current_app.config["PER_PAGE"])
     return render_template("catalog/product_list.html", products=products, q=q)
 
 

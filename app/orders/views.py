@@ -9,6 +9,7 @@ from app.cart.services import cart_for
 from app.errors import DomainError, show_on_form
 from app.orders import services
 from app.orders.forms import CheckoutForm
+from app.paging import page_arg
 from app.wallet.services import get_balance
 
 bp = Blueprint("orders", __name__)
@@ -73,7 +74,7 @@ def pay():
 @bp.get("/orders")
 @login_required
 def order_list():
-    orders = services.orders_page(current_user.id, request.args.get("page", 1, type=int))
+    orders = services.orders_page(current_user.id, page_arg())
     return render_template("orders/order_list.html", orders=orders)
 
 

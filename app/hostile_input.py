@@ -1,0 +1,85 @@
+"""Input refused once, where the request enters, so that no field or view can forget it.
+
+- JSON: a body nested deeper than the parser's stack is a parse failure like any other
+  (``get_json()`` → 400 ``malformed_request``, ``get_json(silent=True)`` → None), never a
+  ``RecursionError``. Numbers follow JSON Schema: ``42.0`` is the integer 42, ``42.5`` stays a
+  float (and is refused wherever a whole number is required).
+- Text: a NUL character or a lone UTF-16 surrogate (``"\\ud800"`` in JSON) cannot be stored
+  (PostgreSQL refuses the first, UTF-8 cannot encode the second), so any query argument, form
+  field or JSON string holding one, as a key or a value, is a 422 ``invalid_input`` naming
+  the field before any view runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+
+from app.errors import InvalidInput
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _json_number(literal: str) -> int | float:
+    value = float(literal)
+    return int(value) if value.is_integer() else value
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """The app's JSON: request bodies go through ``loads`` (Flask sets it on each request)."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_float", _json_number)
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # werkzeug turns a ValueError into its parse-failure path (400, or None when silent).
+            raise ValueError("The JSON document is nested too deeply.") from None
+
+
+def _shown(name: str) -> str:
+    """A field name fit for a message: NUL and surrogates escaped, anything else as typed."""
+    return repr(name)[1:-1] if _UNSTORABLE.search(name) else name
+
+
+def _json_texts(body) -> Iterator[tuple[str, str]]:
+    """Every ``(field path, text)`` in a JSON document, keys included; iterative, as a
+    document just under the parser's depth limit would overflow a recursive walk."""
+    pending = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            yield path or "body", value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                field = f"{path}.{_shown(key)}" if path else _shown(key)
+                yield field, key
+                pending.append((field, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+
+
+def _request_texts() -> Iterator[tuple[str, str]]:
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            yield _shown(key), key
+            for value in values:
+                yield _shown(key), value
+    if request.is_json:
+        yield from _json_texts(request.get_json(silent=True))
+
+
+def refuse_unstorable_text() -> None:
+    for field, text in _request_texts():
+        if _UNSTORABLE.search(text):
+            what = "a NUL character" if "\x00" in text else "an unpaired UTF-16 surrogate"
+            raise InvalidInput(f"'{field}' contains {what}, which text may not hold. "
+                               "Nothing was changed.", field=field)
+
+
+def init_hostile_input(app: Flask) -> None:
+    app.json = SafeJSONProvider(app)
+    app.before_request(refuse_unstorable_text)
