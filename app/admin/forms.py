@@ -5,7 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                Regexp)
 
 from app.catalog.inventory import (DELTA_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, REASON_MAX,
                                    STOCK_MAX)
@@ -47,6 +48,8 @@ class CsvUploadForm(FlaskForm):
 
 class CsvConfirmForm(FlaskForm):
     csv_text = HiddenField(validators=[DataRequired()])
+    # Issued by the preview: the same preview applied twice is refused by its id.
+    import_id = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])
     submit = SubmitField("Import all rows")
 
 

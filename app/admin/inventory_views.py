@@ -114,9 +114,19 @@ def export_products():
     )
 
 
+def _import_page(form: CsvUploadForm, preview, confirm: CsvConfirmForm, status: int = 200,
+                 applied=None):
+    return render_template("admin/stock_import.html", form=form, preview=preview,
+                           confirm=confirm, applied=applied,
+                           sample_csv=inventory.sample_receipts_csv()), status
+
+
 @bp.route("/stock-import", methods=["GET", "POST"])
 def stock_import():
-    """Upload a receipts CSV → a preview of every row, with per-row errors; nothing changes."""
+    """Upload a receipts CSV → a preview of every row, with per-row errors; nothing changes.
+
+    ``?applied=<import id>`` shows what that import did (where applying one leads).
+    """
     form = CsvUploadForm()
     preview = None
     confirm = CsvConfirmForm()
@@ -128,9 +138,15 @@ def stock_import():
         else:
             preview = inventory.preview_receipts(text)
             confirm.csv_text.data = text
+            confirm.import_id.data = inventory.new_import_id()
+    applied = None
+    if request.method == "GET" and request.args.get("applied"):
+        try:
+            applied = inventory.applied_import(request.args["applied"])
+        except DomainError as error:
+            flash(error.detail, "warning")
     refused = bool(form.errors) or (preview is not None and not preview.ok)
-    return render_template("admin/stock_import.html", form=form, preview=preview,
-                           confirm=confirm), 422 if refused else 200
+    return _import_page(form, preview, confirm, 422 if refused else 200, applied)
 
 
 @bp.post("/stock-import/apply")
@@ -140,16 +156,20 @@ def stock_import_apply():
     if not confirm.validate_on_submit():
         flash("Upload the file again: the preview was lost.", "danger")
         return redirect(url_for("admin.stock_import"))
+    import_id = confirm.import_id.data
     try:
-        preview = inventory.import_receipts(confirm.csv_text.data, actor_id=current_user.id)
+        preview = inventory.import_receipts(confirm.csv_text.data, actor_id=current_user.id,
+                                            import_id=import_id)
+    except inventory.ImportAlreadyApplied as done:
+        # A double submit or Back + resubmit: show the first apply, as if it were this one.
+        flash(done.detail, "warning")
+        return redirect(url_for("admin.stock_import", applied=done.import_id))
     except inventory.ReceiptImportRejected as rejected:
         flash(rejected.detail, "danger")
-        return render_template("admin/stock_import.html", form=CsvUploadForm(),
-                               preview=rejected.preview, confirm=confirm), 422
+        return _import_page(CsvUploadForm(), rejected.preview, confirm, 422)
     except DomainError as error:
         flash(f"Nothing was imported: {error.detail}", "danger")
-        return render_template("admin/stock_import.html", form=CsvUploadForm(),
-                               preview=None, confirm=confirm), error.status
+        return _import_page(CsvUploadForm(), None, confirm, error.status)
     flash(f"Imported {len(preview.rows)} rows: {preview.total_units:,} units received.",
           "success")
-    return redirect(url_for("admin.products"))
+    return redirect(url_for("admin.stock_import", applied=import_id))

@@ -117,7 +117,10 @@ class OrderFilter:
 
 
 def parse_order_filter(args) -> tuple[OrderFilter, list[str]]:
-    """The order list's filters from query arguments; unreadable ones are dropped and named."""
+    """The order list's filters from query arguments; unreadable ones are dropped and named.
+
+    A reversed date range is swapped, with a note: what the admin meant is plain.
+    """
     errors = []
     status = args.get("status", "").strip()
     if status and status not in ORDER_STATUSES:
@@ -137,8 +140,13 @@ def parse_order_filter(args) -> tuple[OrderFilter, list[str]]:
                 dates[name] = day
             else:
                 errors.append(f"{raw} is out of range.")
+    date_from, date_to = dates["date_from"], dates["date_to"]
+    if date_from and date_to and date_from > date_to:
+        # Typed the wrong way round, the range would match nothing and look like no sales.
+        date_from, date_to = date_to, date_from
+        errors.append(f"'From' was after 'To'; showing {date_from} to {date_to}.")
     email = args.get("email", "").strip()[:254]
-    return OrderFilter(status, dates["date_from"], dates["date_to"], email), errors
+    return OrderFilter(status, date_from, date_to, email), errors
 
 
 def order_page(filters: OrderFilter, page: int = 1, per_page: int = 25):

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
-from app.catalog.models import Product, StockMovement
-from app.catalog.stock import ProductNotFound, change_stock
+from app.catalog.models import Product, StockImport, StockMovement
+from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
 from app.db import is_id, retry_on_conflict, transaction
-from app.errors import InvalidInput
+from app.errors import DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.orders.models import Order
 
@@ -126,13 +128,19 @@ def _known_id(product_id) -> int:
 
 
 def _apply_stock_change(session, product_id: int, delta: int, kind: str, reason: str,
-                        actor_id: int | None) -> int:
+                        actor_id: int | None, import_id: str | None = None) -> int:
     try:
-        return change_stock(session, product_id, delta, kind, reason=reason, actor_id=actor_id)
+        return change_stock(session, product_id, delta, kind, reason=reason, actor_id=actor_id,
+                            import_id=import_id)
     except DataError:
         # PostgreSQL's 32-bit stock column overflowed: bad input, not a server fault.
         raise InvalidInput("That would take the stock beyond what can be stored.",
                            field="delta") from None
+    except OutOfStock:
+        # An admin broke the floor rule; the shopper's "Only 5 of … left" would not say so.
+        stock = session.scalar(select(Product.stock).where(Product.id == product_id))
+        raise OutOfStock(f"Stock cannot go below 0 ({stock:,} in stock).",
+                         field="delta") from None
 
 
 # --- services ---------------------------------------------------------------------------
@@ -187,8 +195,8 @@ def update_product(product_id: int, **fields) -> Product:
 def adjust_stock(product_id: int, delta, kind: str, reason, actor_id: int | None) -> int:
     """Receive goods (``receipt``, delta > 0) or correct a count (``correction``, ±delta).
 
-    A reason is required. The stock never goes below zero: ``OutOfStock`` and nothing is
-    written. Returns the stock after the change.
+    A reason is required. The stock never goes below zero: ``OutOfStock`` ("Stock cannot go
+    below 0") and nothing is written. Returns the stock after the change.
     """
     product_id = _known_id(product_id)
     delta, kind = check_adjustment(delta, kind)
@@ -358,6 +366,18 @@ class ReceiptPreview:
         return sum(row.quantity or 0 for row in self.rows)
 
 
+class ImportAlreadyApplied(DomainError):
+    code = "import_already_applied"
+    status = 409
+    title = "Already imported"
+
+    def __init__(self, applied: StockImport):
+        rows = f"{applied.rows:,} row{'' if applied.rows == 1 else 's'}"
+        super().__init__(f"This preview was already imported ({rows}, {applied.units:,} "
+                         "units received); nothing was changed again.")
+        self.import_id = applied.id
+
+
 class ReceiptImportRejected(InvalidInput):
     code = "invalid_input"
     title = "The file was not imported"
@@ -433,6 +453,16 @@ def preview_receipts(text: str) -> ReceiptPreview:
 
 
 def _check_row(row: ReceiptRow, raw_id: str, raw_name: str) -> list[str]:
+    cells = {"product_id": raw_id, "name": raw_name, "quantity": row.raw_quantity,
+             "reason": row.reason}
+    # PostgreSQL stores no NUL in text, and a NUL is never what an admin meant to type.
+    with_nul = [column for column, value in cells.items() if "\x00" in value]
+    if with_nul:
+        # The preview still shows the row, with a visible mark where each NUL was.
+        row.raw_product, row.raw_quantity, row.reason = (
+            value.replace("\x00", "\ufffd")
+            for value in (row.raw_product, row.raw_quantity, row.reason))
+        return [f"the {column} column contains a NUL character" for column in with_nul]
     errors = []
     if raw_id:
         if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9:
@@ -493,9 +523,35 @@ def _resolve_products(rows: list[ReceiptRow]) -> None:
             running[product.id] = row.stock_before + row.quantity
 
 
+_IMPORT_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def new_import_id() -> str:
+    """The id a preview issues; applying it records the id, so it applies at most once."""
+    return secrets.token_hex(16)
+
+
+def _is_import_id(value) -> bool:
+    return isinstance(value, str) and _IMPORT_ID.fullmatch(value) is not None
+
+
+def _check_import_id(import_id) -> str:
+    if not _is_import_id(import_id):
+        raise InvalidInput("This preview has no valid import id; upload the file again.",
+                           field="import_id")
+    return import_id
+
+
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
-def import_receipts(text: str, actor_id: int | None) -> ReceiptPreview:
-    """Apply a stock-receipt CSV: every row, or none.
+def import_receipts(text: str, actor_id: int | None,
+                    import_id: str | None = None) -> ReceiptPreview:
+    """Apply a stock-receipt CSV: every row, or none; each preview (``import_id``) once.
+
+    A preview already applied raises ``ImportAlreadyApplied`` and writes nothing, however
+    the second apply came (double submit, Back and resubmit, a retry, two at once): the
+    ``stock_imports`` row is inserted under ``import_id`` in the same transaction as the
+    movements, and its primary key refuses the second. Without an ``import_id`` the call
+    is a new import of its own.
 
     The file is checked again here (never trust a preview made earlier); one bad row raises
     ``ReceiptImportRejected`` with the preview and nothing is written. Each row becomes one
@@ -503,11 +559,82 @@ def import_receipts(text: str, actor_id: int | None) -> ReceiptPreview:
     ascending product id order, the order every stock writer locks products in, so an
     import never deadlocks with a checkout.
     """
+    import_id = new_import_id() if import_id is None else _check_import_id(import_id)
+    _refuse_if_applied(import_id)
     preview = preview_receipts(text)
     if not preview.ok:
         raise ReceiptImportRejected(preview)
-    with transaction() as uow:
-        for row in sorted(preview.rows, key=lambda r: (r.product_id, r.line)):
-            _apply_stock_change(uow.session, row.product_id, row.quantity, "receipt",
-                                f"{row.reason} (CSV line {row.line})"[:REASON_MAX], actor_id)
+    try:
+        with transaction() as uow:
+            # The key first: a concurrent second apply waits on it, then fails, before it
+            # has touched a single product.
+            uow.session.add(StockImport(id=import_id, actor_id=actor_id, rows=len(preview.rows),
+                                        units=preview.total_units))
+            uow.session.flush()
+            for row in sorted(preview.rows, key=lambda r: (r.product_id, r.line)):
+                _apply_stock_change(uow.session, row.product_id, row.quantity, "receipt",
+                                    f"{row.reason} (CSV line {row.line})"[:REASON_MAX],
+                                    actor_id, import_id)
+    except IntegrityError:
+        _refuse_if_applied(import_id)
+        raise
     return preview
+
+
+def _refuse_if_applied(import_id: str) -> None:
+    applied = db.session.get(StockImport, import_id, populate_existing=True)
+    if applied is not None:
+        raise ImportAlreadyApplied(applied)
+
+
+@dataclass(frozen=True)
+class AppliedLine:
+    product_id: int
+    product_name: str
+    delta: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class AppliedImport:
+    id: str
+    created_at: datetime
+    actor_email: str | None
+    rows: int
+    units: int
+    lines: list[AppliedLine]
+
+
+def applied_import(import_id) -> AppliedImport:
+    """What an applied import did: who, when, and its movements in the order written."""
+    if not _is_import_id(import_id):
+        raise NotFound("There is no such import.")
+    row = db.session.execute(
+        select(StockImport, User.email).outerjoin(User, User.id == StockImport.actor_id)
+        .where(StockImport.id == import_id)).first()
+    if row is None:
+        raise NotFound("There is no such import.")
+    applied, email = row
+    lines = [AppliedLine(*line) for line in db.session.execute(
+        select(StockMovement.product_id, Product.name, StockMovement.delta, StockMovement.reason)
+        .join(Product, Product.id == StockMovement.product_id)
+        .where(StockMovement.import_id == import_id).order_by(StockMovement.id))]
+    return AppliedImport(applied.id, applied.created_at, email, applied.rows, applied.units,
+                         lines)
+
+
+def sample_receipts_csv() -> str:
+    """The import page's example, written for this shop's products so it imports as shown.
+
+    One row names its product by id, the other by a name no other product has.
+    """
+    by_id = db.session.execute(select(Product.id).order_by(Product.id).limit(1)).scalar()
+    by_name = db.session.execute(
+        select(Product.name).group_by(Product.name).having(func.count() == 1)
+        .order_by(func.min(Product.id)).limit(1)).scalar()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([("product_id", "name", "quantity", "reason"),
+                      (by_id or 12, "", 40, "delivery 4711"),
+                      ("", by_name or "Green tea", 5, "delivery 4712, pallet 2")])
+    return out.getvalue()

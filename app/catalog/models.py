@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer,
-                        String, Text)
+                        String, Text, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
+
+_LINE_END = re.compile(r"\r\n?")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 
 class Product(VersionedMixin, db.Model):
@@ -29,6 +33,15 @@ class Product(VersionedMixin, db.Model):
     def sold_out(self) -> bool:
         return self.stock <= 0
 
+    @property
+    def paragraphs(self) -> list[str]:
+        """The description's paragraphs: split at blank lines, whichever line ends it has.
+
+        A browser's textarea sends ``\r\n``; the API and the CSV may send ``\n`` or ``\r``.
+        """
+        text = _LINE_END.sub("\n", self.description or "")
+        return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
+
 
 class StockMovement(db.Model):
     """Every change of a product's stock; a product's stock equals the sum of its deltas.
@@ -42,6 +55,10 @@ class StockMovement(db.Model):
         CheckConstraint("kind IN ('initial', 'receipt', 'correction', 'sale', 'cancel')",
                         name="kind_known"),
         Index("ix_stock_movements_product_id_id", "product_id", "id"),
+        # Partial: sales (most rows) carry no import and so cost this index nothing.
+        Index("ix_stock_movements_import_id", "import_id",
+              postgresql_where=text("import_id IS NOT NULL"),
+              sqlite_where=text("import_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -51,4 +68,22 @@ class StockMovement(db.Model):
     reason: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    import_id: Mapped[str | None] = mapped_column(ForeignKey("stock_imports.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class StockImport(db.Model):
+    """One applied stock-receipt CSV, under the id its preview issued.
+
+    The primary key is what makes a preview apply at most once: a second apply of the same
+    preview (a double submit, Back and resubmit, a retried request) inserts the same id and
+    is refused by the database, whatever ran concurrently. Its movements point back here.
+    """
+
+    __tablename__ = "stock_imports"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    rows: Mapped[int] = mapped_column(Integer, nullable=False)
+    units: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)

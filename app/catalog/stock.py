@@ -26,7 +26,8 @@ class ProductNotFound(DomainError):
 
 
 def change_stock(session, product_id: int, delta: int, kind: str, *, reason: str = "",
-                 order_id: int | None = None, actor_id: int | None = None) -> int:
+                 order_id: int | None = None, actor_id: int | None = None,
+                 import_id: str | None = None) -> int:
     """Add ``delta`` (negative to take) to a product's stock; returns the stock left.
 
     ``UPDATE … SET stock = stock + :delta, version = version + 1 WHERE stock + :delta >= 0``:
@@ -44,7 +45,7 @@ def change_stock(session, product_id: int, delta: int, kind: str, *, reason: str
     if stock_left is None:
         raise stock_refusal(session, product_id)
     session.add(StockMovement(product_id=product_id, delta=delta, kind=kind, reason=reason,
-                              order_id=order_id, actor_id=actor_id))
+                              order_id=order_id, actor_id=actor_id, import_id=import_id))
     return stock_left
 
 

@@ -7,6 +7,8 @@ import html
 import io
 import re
 
+import pytest
+
 from tests.helpers import csrf_token
 
 
@@ -18,10 +20,13 @@ def _upload(client, text: str | bytes, filename: str = "receipts.csv"):
     }, content_type="multipart/form-data")
 
 
-def _hidden_csv(page: str) -> str:
-    match = re.search(r'id="csv_text" name="csv_text" type="hidden" value="([^"]*)"', page)
-    assert match, "no confirm form"
-    return html.unescape(match.group(1))
+def _confirm(client, page: str):
+    """Submit the preview's confirm form as a browser would: every hidden field it carries."""
+    form = page.split('data-testid="confirm-form"', 1)[1].split("</form>", 1)[0]
+    fields = {name: html.unescape(value) for name, value in re.findall(
+        r'<input[^>]*name="([^"]+)" type="hidden" value="([^"]*)"', form)}
+    assert "csv_text" in fields, "no confirm form"
+    return client.post("/admin/stock-import/apply", data=fields)
 
 
 def test_export_downloads_every_product(admin_client, make_product):
@@ -47,9 +52,7 @@ def test_upload_previews_then_apply_imports_every_row(admin_client, make_product
     assert 'data-testid="preview"' in page and "2 rows, 12 units in all." in page
     assert stock_state() == before  # the preview changed nothing
 
-    response = admin_client.post("/admin/stock-import/apply", data={
-        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
-        "csv_text": _hidden_csv(page)})
+    response = _confirm(admin_client, page)
     assert response.status_code == 302
     after = stock_state()
     assert after["stock"] == {a.id: 6, b.id: 9}
@@ -81,7 +84,8 @@ def test_apply_checks_the_file_again_and_imports_nothing_when_a_row_is_bad(admin
     before = stock_state()
     response = admin_client.post("/admin/stock-import/apply", data={
         "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
-        "csv_text": f"product_id,quantity,reason\n{a.id},5,ok\n424242,1,ok\n"})
+        "csv_text": f"product_id,quantity,reason\n{a.id},5,ok\n424242,1,ok\n",
+        "import_id": "5" * 32})
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "Nothing was imported. line 3: there is no product #424242" in page
@@ -116,11 +120,81 @@ def test_a_file_at_the_size_limit_goes_through_preview_and_apply(admin_client, m
     assert 900_000 < len(text.encode()) <= 1_000_000
     page = _upload(admin_client, text).get_data(as_text=True)
     assert "5000 rows" in page
-    response = admin_client.post("/admin/stock-import/apply", data={
-        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
-        "csv_text": _hidden_csv(page)})
+    response = _confirm(admin_client, page)
     assert response.status_code == 302
     state = stock_state()
     assert state["movements"] == 5_000
     assert sum(state["stock"].values()) == sum(i % 7 + 1 for i in range(5_000))
     assert state["stock"] == state["movement_sum"]
+
+
+def test_submitting_one_preview_twice_applies_it_once_and_shows_what_was_applied(
+        admin_client, make_product, stock_state):
+    """Back + resubmit, a double click or a retried request: +5 stays +5."""
+    a = make_product(name="Alpha", stock=1)
+    page = _upload(admin_client, f"product_id,quantity,reason\n{a.id},5,delivery 1\n"
+                   ).get_data(as_text=True)
+    first = _confirm(admin_client, page)
+    assert first.status_code == 302
+    after_first = stock_state()
+    assert after_first["stock"] == {a.id: 6}
+
+    again = _confirm(admin_client, page)
+    assert again.status_code == 302
+    assert stock_state() == after_first
+    assert again.headers["Location"] == first.headers["Location"]
+    shown = admin_client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "This preview was already imported (1 row, 5 units received)" in shown
+    applied = shown.split('data-testid="applied"', 1)[1].split("</table>", 1)[0]
+    assert "Alpha" in applied and "+5" in applied and "delivery 1 (CSV line 2)" in applied
+
+
+def test_a_new_upload_of_the_same_file_is_a_new_import(admin_client, make_product,
+                                                       stock_state):
+    """Only a repeated *preview* is refused: the same delivery file uploaded again is new."""
+    a = make_product(name="Alpha", stock=1)
+    text = f"product_id,quantity,reason\n{a.id},5,delivery 1\n"
+    for _ in range(2):
+        assert _confirm(admin_client, _upload(admin_client, text).get_data(as_text=True)
+                        ).status_code == 302
+    assert stock_state()["stock"] == {a.id: 11}
+
+
+def test_the_sample_on_the_import_page_previews_without_errors(admin_client, make_product,
+                                                               stock_state):
+    for number in range(12):
+        make_product(name=f"Tea {number}", stock=0)
+    page = admin_client.get("/admin/stock-import").get_data(as_text=True)
+    sample = html.unescape(re.search(r"<pre[^>]*>(.*?)</pre>", page, re.S).group(1))
+    before = stock_state()
+    preview = _upload(admin_client, sample)
+    shown = preview.get_data(as_text=True)
+    problems = re.findall(r'<td class="text-danger small">([^<]+)</td>', shown)
+    assert preview.status_code == 200, problems
+    assert problems == [] and 'data-testid="confirm-form"' in shown
+    assert _confirm(admin_client, shown).status_code == 302
+    assert sum(stock_state()["stock"].values()) == sum(before["stock"].values()) + 45
+
+
+@pytest.mark.parametrize("line, column", [
+    ("{id},,5,deli\x00very", "reason"),
+    (",Al\x00pha,5,delivery", "name"),
+])
+def test_a_nul_in_a_cell_is_refused_by_line_and_column(admin_client, make_product,
+                                                       stock_state, line, column):
+    a = make_product(name="Alpha", stock=1)
+    text = f"product_id,name,quantity,reason\n{a.id},,1,fine\n" + line.format(id=a.id) + "\n"
+    before = stock_state()
+    preview = _upload(admin_client, text)
+    assert preview.status_code == 422
+    bad = preview.get_data(as_text=True).split('data-line="3"', 1)[1].split("</tr>", 1)[0]
+    assert f"the {column} column contains a NUL character" in bad
+    assert "\x00" not in preview.get_data(as_text=True)
+    applied = admin_client.post("/admin/stock-import/apply", data={
+        "csrf_token": csrf_token(admin_client, "/admin/stock-import"),
+        "csv_text": text, "import_id": "5" * 32})
+    # A refusal that names the NUL, not a 500 (the app's own check of form fields may
+    # answer before the import's).
+    assert applied.status_code == 422
+    assert "NUL" in applied.get_data(as_text=True)
+    assert stock_state() == before

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.catalog.models import Product, StockMovement
 from app.extensions import db
-from tests.helpers import post_form
+from tests.helpers import field_errors, post_form
 
 
 def _rows(html: str, testid: str) -> list[str]:
@@ -143,7 +143,8 @@ def test_product_page_shows_the_ledger_and_adjustments_add_to_it(admin_client, a
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"kind": "correction", "delta": "-6", "reason": "recount"}, "Only 5"),
+    ({"kind": "correction", "delta": "-6", "reason": "recount"},
+     "Stock cannot go below 0 (5 in stock)."),
     ({"kind": "receipt", "delta": "3", "reason": ""}, "Say why the stock changes."),
     ({"kind": "receipt", "delta": "-3", "reason": "x"}, "A receipt adds stock"),
     ({"kind": "correction", "delta": "0", "reason": "x"}, "not 0"),
@@ -170,3 +171,32 @@ def test_adjusting_an_unknown_product_is_404(admin_client, stock_state, make_pro
                          token_from=f"/admin/products/{product.id}")
     assert response.status_code == 404
     assert stock_state() == before
+
+
+def test_a_correction_below_zero_names_the_rule_next_to_the_change(admin_client, make_product,
+                                                                   stock_state):
+    """Admins hear the floor rule, not the shopper's "Only 15 of … left"."""
+    product = make_product(name="Tea", stock=15)
+    before = stock_state()
+    response = post_form(admin_client, f"/admin/products/{product.id}/stock",
+                         {"kind": "correction", "delta": "-16", "reason": "recount"},
+                         token_from=f"/admin/products/{product.id}")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert field_errors(page, "delta") == ["Stock cannot go below 0 (15 in stock)."]
+    assert "Only 15" not in page
+    assert stock_state() == before
+
+
+def test_a_description_typed_in_the_browser_keeps_its_paragraphs_as_text(admin_client,
+                                                                         make_product, client):
+    """A textarea sends \\r\\n; both line ends split paragraphs, and markup stays text."""
+    product = make_product(name="Tea")
+    response = post_form(admin_client, f"/admin/products/{product.id}/edit", {
+        "name": "Tea", "price": "1000", "is_active": "y",
+        "description": "Picked in May.\r\n\r\nSteep <b>3</b> minutes.\r\nNot longer."
+                       "\n\nStore dry."})
+    assert response.status_code == 302
+    page = client.get(f"/products/{product.id}").get_data(as_text=True)
+    assert re.findall(r'<p data-testid="description">(.*?)</p>', page, re.S) == [
+        "Picked in May.", "Steep &lt;b&gt;3&lt;/b&gt; minutes.\nNot longer.", "Store dry."]

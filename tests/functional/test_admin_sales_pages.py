@@ -258,3 +258,21 @@ def test_exports_page_counts_and_retries_failed_events(admin_client, app, three_
     assert "already delivered" in admin_client.get(
         response.headers["Location"]).get_data(as_text=True)
     assert queued == [event_id]
+
+
+def test_a_reversed_date_range_is_swapped_with_a_note(admin_client, app, three_orders):
+    """From after To would match nothing and read as "no sales"; the admin meant the range."""
+    from app.bestsellers.sales import shop_day
+
+    o = three_orders
+    with app.app_context():
+        today = shop_day(utcnow())
+    earlier = today - timedelta(days=5)
+    html = admin_client.get(f"/admin/orders?date_from={today}&date_to={earlier}"
+                            ).get_data(as_text=True)
+    assert f"&#39;From&#39; was after &#39;To&#39;; showing {earlier} to {today}." in html
+    assert f'name="date_from" value="{earlier}"' in html
+    assert f'name="date_to" value="{today}"' in html
+    assert "3 orders" in html
+    assert _listed(admin_client, f"?date_from={today}&date_to={earlier}") == [
+        o.cancelled, o.paid, o.old]

@@ -12,6 +12,7 @@ from app.catalog import inventory
 from app.catalog.models import StockMovement
 from app.errors import InvalidInput
 from app.extensions import db
+from tests.helpers import outcome_counts, run_concurrently
 
 
 def test_export_lists_every_product_with_a_header(ctx, make_product):
@@ -155,3 +156,73 @@ def test_header_names_ignore_case_spaces_and_extra_columns(ctx, make_product, ad
     inventory.import_receipts(text, admin_user.id)
     assert db.session.scalar(select(StockMovement.delta).where(
         StockMovement.product_id == product.id, StockMovement.kind == "receipt")) == 3
+
+
+def test_one_preview_applies_at_most_once(ctx, make_product, admin_user, stock_state):
+    a = make_product(name="Alpha", stock=1)
+    text = f"product_id,quantity,reason\n{a.id},5,delivery 1\n"
+    import_id = inventory.new_import_id()
+    inventory.import_receipts(text, admin_user.id, import_id=import_id)
+    applied = stock_state()
+    with pytest.raises(inventory.ImportAlreadyApplied) as again:
+        inventory.import_receipts(text, admin_user.id, import_id=import_id)
+    assert again.value.code == "import_already_applied" and again.value.import_id == import_id
+    assert stock_state() == applied and applied["stock"] == {a.id: 6}
+    shown = inventory.applied_import(import_id)
+    assert (shown.actor_email, shown.rows, shown.units) == (admin_user.email, 1, 5)
+    assert [(line.product_id, line.delta, line.reason) for line in shown.lines] == [
+        (a.id, 5, "delivery 1 (CSV line 2)")]
+
+
+def test_concurrent_applies_of_one_preview_apply_it_once(app, ctx, make_product, admin_user):
+    """Two tabs, a double click and a retry all at once: real threads, one import."""
+    a = make_product(name="Alpha", stock=0)
+    b = make_product(name="Beta", stock=0)
+    text = f"product_id,quantity,reason\n{b.id},2,delivery\n{a.id},3,delivery\n"
+    import_id = inventory.new_import_id()
+    outcomes = run_concurrently(app, inventory.import_receipts,
+                                [(text, admin_user.id, import_id)] * 8)
+    assert outcome_counts(outcomes) == {"ok": 1, "import_already_applied": 7}
+    db.session.rollback()
+    assert dict(db.session.execute(select(StockMovement.product_id, StockMovement.delta)
+                                   .where(StockMovement.kind == "receipt")).all()) == {
+        a.id: 3, b.id: 2}
+    assert inventory.applied_import(import_id).units == 5
+
+
+def test_a_malformed_import_id_is_refused(ctx, make_product, admin_user, stock_state):
+    a = make_product(stock=1)
+    before = stock_state()
+    with pytest.raises(InvalidInput, match="upload the file again"):
+        inventory.import_receipts(f"product_id,quantity,reason\n{a.id},1,x\n", admin_user.id,
+                                  import_id="' OR 1=1 --")
+    assert stock_state() == before
+
+
+@pytest.mark.parametrize("row, column", [
+    ("{id},,1,deli\x00very", "reason"),
+    (",Al\x00pha,1,delivery", "name"),
+    ("{id}\x00,,1,delivery", "product_id"),
+])
+def test_a_nul_in_a_cell_is_named_and_nothing_is_imported(ctx, make_product, admin_user,
+                                                          stock_state, row, column):
+    product = make_product(name="Alpha", stock=1)
+    text = (f"product_id,name,quantity,reason\n{product.id},,1,fine\n"
+            + row.format(id=product.id) + "\n")
+    preview = inventory.preview_receipts(text)
+    assert [(r.line, r.errors) for r in preview.rows] == [
+        (2, []), (3, [f"the {column} column contains a NUL character"])]
+    before = stock_state()
+    with pytest.raises(inventory.ReceiptImportRejected, match=f"line 3: the {column} column"):
+        inventory.import_receipts(text, admin_user.id)
+    assert stock_state() == before
+
+
+def test_the_sample_names_real_products_so_it_imports_as_shown(ctx, make_product):
+    first = make_product(name="Twin")
+    make_product(name="Twin")
+    solo = make_product(name='Solo, "the" one')
+    preview = inventory.preview_receipts(inventory.sample_receipts_csv())
+    assert preview.ok, [row.errors for row in preview.rows]
+    # By id the first product; by name the first one whose name is its own.
+    assert [row.product_id for row in preview.rows] == [first.id, solo.id]

@@ -136,7 +136,8 @@ def test_an_adjustment_below_zero_is_refused_and_changes_nothing(ctx, make_produ
     before = stock_state()
     with pytest.raises(OutOfStock) as refused:
         inventory.adjust_stock(product.id, -4, "correction", "recount", admin_user.id)
-    assert "Only 3" in refused.value.detail
+    assert refused.value.detail == "Stock cannot go below 0 (3 in stock)."
+    assert refused.value.code == "out_of_stock" and refused.value.field == "delta"
     assert stock_state() == before
 
 
