@@ -5,7 +5,6 @@ from flask_login import current_user
 
 from app.db import MAX_ID
 from app.extensions import login_manager
-from app.paging import page_arg  # noqa: F401 - the admin views import it from here with the rest
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.admin.blueprint import ID, bp, page_arg
+from app.admin.blueprint import ID, bp
 from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
                              ProductForm)
 from app.catalog import inventory
 from app.db import utcnow
 from app.errors import DomainError, show_on_form
+from app.paging import page_arg
 
 MOVEMENTS_PER_PAGE = 25
 
