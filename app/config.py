@@ -54,6 +54,11 @@ def _engine_options(database_url: str) -> dict:
     }
 
 
+# The cache's and the rate limits' Redis clients: a Redis on the same network answers in well
+# under a millisecond, so these only bound what a dead or unreachable one costs a request
+# (app/cache.py). The RQ queue's client has its own (app/jobs.py).
+REDIS_CLIENT_TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.5}
+
 # Limits in the ``limits`` notation ("10/minute", "5 per hour"), each overridable by an
 # environment variable of the same name prefixed RATELIMIT_. Logging in on the page and
 # asking the API for a token share one budget: both guess the same password.
@@ -102,10 +107,18 @@ def load_config(instance_path: Path) -> dict:
         # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),
         "PER_PAGE": 12,
+        # Bodies past this are refused (413) before they are read. The largest real one is a
+        # 1 MB CSV import (app/catalog/inventory.py) sent back as form text to apply it, where
+        # URL-encoding can triple it.
+        "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
+        # Flask's own 500 kB cap on a form's text fields would refuse that CSV first.
+        "MAX_FORM_MEMORY_SIZE": 4 * 1024 * 1024,
         # Flask-Limiter: Redis when there is one, so every app server counts against the
         # same budget. RATELIMIT_ENABLED=false for load tests run from one address.
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Redis unreachable: each process counts in memory meanwhile (app/security.py).
+        "RATELIMIT_STORAGE_OPTIONS": REDIS_CLIENT_TIMEOUTS if redis_url else {},
         # How many reverse proxies in front of the app append to X-Forwarded-For. 0 (the
         # default) trusts no such header: anyone could claim any address to dodge the limits.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
@@ -113,12 +126,13 @@ def load_config(instance_path: Path) -> dict:
            for name, default in RATE_LIMIT_DEFAULTS.items()},
     }
     if redis_url:
-        # Every API request now reads the cache (tokens, sold-out coupons), so one process
-        # may need a connection per thread at once; redis-py's default pool refuses a 101st
-        # with MaxConnectionsError. Connections are opened only when needed.
-        config.update(CACHE_TYPE="RedisCache", CACHE_REDIS_URL=redis_url,
+        # Redis errors are cache misses, never a failed request (app/cache.py). Every API
+        # request reads the cache (its token's owner), so one process may need a
+        # connection per thread at once; redis-py's default pool refuses a 101st with
+        # MaxConnectionsError. Connections are opened only when needed.
+        config.update(CACHE_TYPE="app.cache.FailSafeRedisCache", CACHE_REDIS_URL=redis_url,
                       CACHE_KEY_PREFIX="storefront:",
-                      CACHE_OPTIONS={"max_connections": 1_000})
+                      CACHE_OPTIONS={"max_connections": 1_000, **REDIS_CLIENT_TIMEOUTS})
     else:
         config.update(CACHE_TYPE="SimpleCache")
     config["CACHE_DEFAULT_TIMEOUT"] = 300

@@ -33,6 +33,12 @@ class EmailTaken(DomainError):
     field = "email"
 
 
+class RevocationUnavailable(DomainError):
+    code = "revocation_unavailable"
+    status = 503
+    title = "Token revocation unavailable"
+
+
 class InvalidCredentials(DomainError):
     code = "invalid_credentials"
     status = 401
@@ -196,7 +202,9 @@ def issue_token(user: User) -> str:
 # was a third of the CPU of a cheap API call (docs/BENCHMARKS.md). A revocation writes a
 # tombstone (0) over the entry, and entries are only ever added where no key exists yet, so
 # a lookup racing a revocation can never put the live answer back; the tombstone outlives
-# any entry. Unknown tokens are not cached: they always ask the database.
+# any entry. Unknown tokens are not cached: they always ask the database. With Redis
+# unreachable every lookup asks the database (app/cache.py), and a revocation is refused
+# until the tombstone can be written: see revoke_token.
 TOKEN_CACHE_SECONDS = 300
 _REVOKED = 0
 _TOKEN_USER = (
@@ -232,9 +240,20 @@ def is_admin(user_id: int) -> bool:
 
 
 def revoke_token(token: str) -> None:
+    """Revoke ``token`` in the database and in the shared cache, or ``RevocationUnavailable``.
+
+    The tombstone goes first and must be stored: an entry cached before the revocation may
+    still sit in Redis while this process cannot reach it (a network blip, a restart that
+    keeps its data), and with the database alone revoked it would let the token through
+    again as soon as Redis answered. Refused, nothing has changed and the token still works
+    everywhere until the caller tries again. Written, it also covers a lookup racing the
+    revocation: that lookup's ``add`` finds the tombstone, or its entry is overwritten.
+    """
     digest = _token_digest(token)
+    if not cache.set(_token_cache_key(digest), _REVOKED, timeout=2 * TOKEN_CACHE_SECONDS):
+        raise RevocationUnavailable("The token could not be revoked just now and still "
+                                    "works; nothing was changed. Try again in a moment.")
     with transaction() as uow:
         row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is not None and row.revoked_at is None:
             row.revoked_at = utcnow()
-    cache.set(_token_cache_key(digest), _REVOKED, timeout=2 * TOKEN_CACHE_SECONDS)

@@ -90,7 +90,7 @@ OPENAPI_PATHS = {
             "summary": "Revoke the token used for this call",
             "operationId": "revokeToken",
             "security": SECURED,
-            "responses": {"204": {"description": "Revoked"}, **problem_responses(401)},
+            "responses": {"204": {"description": "Revoked"}, **problem_responses(401, 503)},
         }
     },
 }

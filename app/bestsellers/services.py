@@ -17,6 +17,11 @@ costs one query, not one per worker. Orders do not invalidate the entry: during 
 would recompute on nearly every request, and a ranking over three days does not need to be
 more current than a minute. Only a cold cache (first request, or after a flush) computes
 without the lock, because there is nothing older to serve.
+
+Redis unreachable (app/cache.py): the shared entry reads as missing and the lock cannot be
+taken, so each process serves the entry it kept, and one request per process at a time
+recomputes from the database when that goes stale (or on every request with no entry kept).
+Nothing waits for Redis, and the shared entry is used again once Redis answers.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from sqlalchemy import func, select
 
 from app.bestsellers.models import ProductDailySales
 from app.bestsellers.sales import shop_day
+from app.cache import cache_reachable
 from app.catalog.models import Product
 from app.db import utcnow
 from app.extensions import cache, db
@@ -47,6 +53,8 @@ KEEP_FACTOR = 60
 # SimpleCache's add() is a check-then-set; this makes it atomic among one process's threads.
 # (RedisCache's add() is SET NX, atomic across processes.)
 _add_lock = threading.Lock()
+# Who recomputes in this process while the shared lock cannot be taken (Redis unreachable).
+_refresh_here = threading.Lock()
 
 
 def _clock() -> float:
@@ -91,7 +99,10 @@ def _shared_entry(now: float) -> dict | None:
     entry = cache.get(CACHE_KEY)
     if entry is not None:
         _keep(now, entry)
-    return entry
+        return entry
+    # A cold or unreachable cache: what this process kept is still a previous value to serve
+    # while one request recomputes.
+    return kept[1] if kept is not None else None
 
 
 def _keep(now: float, entry: dict) -> None:
@@ -106,17 +117,35 @@ def best_sellers() -> list[dict]:
     entry = _shared_entry(now)
     if entry is not None and now - entry["computed_at"] < ttl:
         return entry["items"]
-    if entry is not None:
-        with _add_lock:
-            locked = cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS)
-        if not locked:
-            return entry["items"]  # another worker is recomputing; the previous value will do
+    if entry is None:
+        return _recompute(now, ttl)
+    release = _refresh_lock()
+    if release is None:
+        return entry["items"]  # another worker is recomputing; the previous value will do
     try:
-        items = compute_best_sellers()
-        fresh = {"items": items, "computed_at": now}
-        cache.set(CACHE_KEY, fresh, timeout=max(ttl, 1) * KEEP_FACTOR)
-        _keep(now, fresh)
+        return _recompute(now, ttl)
     finally:
-        if entry is not None:
-            cache.delete(LOCK_KEY)
+        release()
+
+
+def _refresh_lock():
+    """The function that releases the right to recompute, or None when another has it.
+
+    Across processes the right is the cache's ``add`` lock. An unreachable cache refuses
+    that ``add`` with nobody holding the lock, so this process's own lock decides instead:
+    serving the stale entry until Redis came back would freeze the ranking.
+    """
+    with _add_lock:
+        if cache.add(LOCK_KEY, 1, timeout=LOCK_SECONDS):
+            return lambda: cache.delete(LOCK_KEY)
+    if not cache_reachable() and _refresh_here.acquire(blocking=False):
+        return _refresh_here.release
+    return None
+
+
+def _recompute(now: float, ttl: int) -> list[dict]:
+    items = compute_best_sellers()
+    fresh = {"items": items, "computed_at": now}
+    cache.set(CACHE_KEY, fresh, timeout=max(ttl, 1) * KEEP_FACTOR)
+    _keep(now, fresh)
     return items

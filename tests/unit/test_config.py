@@ -97,7 +97,7 @@ def test_redis_switches_the_cache_to_redis(env, tmp_path):
     env.set("REDIS_URL", "redis://127.0.0.1:6379/3")
     config = load_config(tmp_path)
     assert config["REDIS_URL"] == "redis://127.0.0.1:6379/3"
-    assert config["CACHE_TYPE"] == "RedisCache"
+    assert config["CACHE_TYPE"] == "app.cache.FailSafeRedisCache"
     assert config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6379/3"
     assert config["CACHE_KEY_PREFIX"] == "storefront:"
     assert config["PRODUCTION"] is True
