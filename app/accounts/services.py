@@ -76,7 +76,8 @@ def _check_name(name) -> str:
     name = name.strip()
     if len(name) > NAME_MAX:
         raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
-    # PostgreSQL refuses NUL in text (a 5xx if it got that far), and a name is shown on pages.
+    # A name is shown on pages and in admin lists: no control characters (NUL never gets this
+    # far: app/hostile_input.py refuses it where the request enters).
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         raise InvalidInput("A name cannot contain control characters.", field="name")
     return name

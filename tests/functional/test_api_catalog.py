@@ -108,8 +108,11 @@ def test_openapi_describes_the_catalog(client):
     assert set(schemas["Product"]["required"]) == {"id", "name", "price", "stock", "description"}
 
 
-def test_search_with_a_nul_character_is_an_answer_not_an_error(client, make_product):
+def test_search_with_a_nul_character_is_refused_naming_q(client, make_product, problem_of,
+                                                        db_snapshot):
+    """No text can hold a NUL (issue 13), so a search for one is refused, not answered."""
     make_product(name="Green Tea")
+    before = db_snapshot()
     response = client.get("/api/v1/products", query_string={"q": "\x00tea"})
-    assert response.status_code == 200
-    assert [item["name"] for item in response.get_json()["items"]] == ["Green Tea"]
+    assert "'q' contains a NUL character" in problem_of(response, 422, "invalid_input")["detail"]
+    assert db_snapshot() == before

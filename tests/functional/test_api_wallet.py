@@ -286,7 +286,7 @@ def test_openapi_describes_the_wallet(client):
     document = client.get("/api/v1/openapi.json").get_json()
     charges = document["paths"]["/wallet/charges"]["post"]
     assert charges["security"] == [{"bearerAuth": []}]
-    assert set(charges["responses"]) == {"200", "201", "400", "401", "409", "422"}
+    assert set(charges["responses"]) == {"200", "201", "400", "401", "409", "413", "422"}
     assert [(p["name"], p["in"], p["required"]) for p in charges["parameters"]] == [
         ("Idempotency-Key", "header", False)]
     assert document["paths"]["/wallet"]["get"]["security"] == [{"bearerAuth": []}]

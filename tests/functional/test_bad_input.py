@@ -5,6 +5,8 @@ or a 4xx problem+json with the contract's code) and changes nothing: the users, 
 wallets and ledger are compared before and after each attempt.
 """
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -67,7 +69,11 @@ SIGNUP_PAGE_CASES = [
     ("name-missing", {"name": None}, "name", "Enter your name."),
     ("name-blank", {"name": "   "}, "name", "Enter your name."),
     ("name-overlong", {"name": "n" * 81}, "name", "A name has at most 80 characters."),
-    ("name-control-character", {"name": "Kim\x00Minji"}, "name",
+    # A NUL never reaches the form (test_signup_page_refuses_a_nul_before_the_form); any other
+    # control character does.
+    ("name-control-character", {"name": "Kim\x07Minji"}, "name",
+     "A name cannot contain control characters."),
+    ("name-escape-character", {"name": "Kim\x1b[31mMinji"}, "name",
      "A name cannot contain control characters."),
     ("email-missing", {"email": None}, "email", "Enter your email address."),
     ("email-blank", {"email": "  "}, "email", "Enter your email address."),
@@ -105,6 +111,21 @@ def test_signup_page_refuses_bad_input_next_to_the_field(app, client, make_user,
 
     assert response.status_code == 422
     assert message in " ".join(field_errors(response.get_data(as_text=True), field))
+    assert snapshot(app) == before
+    assert_logged_out(client)
+
+
+def test_signup_page_refuses_a_nul_before_the_form(app, client, make_user):
+    """No text can hold a NUL (issue 13): the 422 error page names the field instead."""
+    make_user(email=TAKEN)
+    before = snapshot(app)
+
+    response = post_form(client, "/signup", {**SIGNUP, "name": "Kim\x00Minji"})
+
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "&#39;name&#39; contains a NUL character" in html
+    assert 'name="name"' not in html  # the error page, not the form with a field error
     assert snapshot(app) == before
     assert_logged_out(client)
 
@@ -345,7 +366,6 @@ def test_api_login_refuses_bad_credentials_with_one_answer(app, client, make_use
 API_TOP_UP_CASES = [
     ("zero", 0),
     ("negative", -1000),
-    ("float-whole", 1000.0),
     ("float-fraction", 1000.5),
     ("string", "1000"),
     ("true", True),
@@ -370,6 +390,22 @@ def test_api_top_up_refuses_anything_but_a_json_integer_in_range(app, client, ma
 
     assert_problem(response, 422, "invalid_amount")
     assert snapshot(app) == before
+
+
+def test_api_top_up_takes_a_whole_float_as_that_integer(app, client, make_user, api_token):
+    """JSON Schema counts 1000.0 as the integer 1000, and so does the API (issue 13)."""
+    token = api_token(make_user(balance=10_000))
+
+    response = client.post("/api/v1/wallet/charges", data='{"amount": 1000.0}',
+                           content_type="application/json",
+                           headers={"Authorization": f"Bearer {token}"})
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    # Parsed with the standard library, so an int is told apart from a float.
+    body = json.loads(response.get_data(as_text=True))
+    assert body["balance"] == 11_000
+    assert type(body["charge"]["amount"]) is int and body["charge"]["amount"] == 1000
+    assert snapshot(app)["ledger"][-1].amount == 1000
 
 
 def test_api_top_up_without_an_amount_is_invalid_amount(app, client, make_user, api_token):

@@ -85,11 +85,17 @@ def test_search_treats_sql_metacharacters_as_plain_text(app, client, make_produc
     assert _product_count(app) == 6
 
 
-def test_search_with_a_nul_character_is_a_page_not_an_error(client, make_product):
+def test_search_with_a_nul_character_is_a_422_page_naming_q(client, make_product, db_snapshot):
+    """No text can hold a NUL (issue 13): the shopper gets the error page, not a result list."""
     make_product(name="Green Tea")
+    before = db_snapshot()
     response = client.get("/products", query_string={"q": "Tea\x00"})
-    assert response.status_code == 200
-    assert _names(response.get_data(as_text=True)) == ["Green Tea"]
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "&#39;q&#39; contains a NUL character" in html
+    assert _names(html) == []
+    assert db_snapshot() == before
 
 
 def test_pagination_pages_through_every_product_once(app, client, make_product):
