@@ -242,8 +242,7 @@ def inventory_page(*, q: str = "", low_stock: int | None = None, page: int = 1,
                    per_page: int = 25):
     """Every product, hidden ones too; ``low_stock`` keeps those with stock at or below it."""
     query = select(Product)
-    # PostgreSQL refuses NUL in text (a 500); no name can contain one, so drop it.
-    q = (q or "").replace("\x00", "").strip()
+    q = (q or "").strip()
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Product.name.ilike(f"%{escaped}%", escape="\\"))

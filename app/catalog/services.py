@@ -34,8 +34,7 @@ def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
     page past the last is empty. Returns a Flask-SQLAlchemy ``Pagination``.
     """
     query = select(Product).where(Product.is_active.is_(True))
-    # PostgreSQL refuses NUL in text; no name can contain one, so it cannot narrow a search.
-    q = (q or "").replace("\x00", "").strip()
+    q = (q or "").strip()
     if q:
         query = query.where(Product.name.ilike(_like_pattern(q), escape="\\"))
     query = query.order_by(Product.id.desc())
