@@ -103,6 +103,12 @@ def load_config(instance_path: Path) -> dict:
         "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),
         # Seconds a drain waits after the first order asks for it (see app/exports/jobs.py).
         "EXPORT_DRAIN_DELAY": float(os.environ.get("EXPORT_DRAIN_DELAY", "1")),
+        # A drain's parallel POSTs, its time budget (s), and each POST's timeouts (s): a slow
+        # or hung platform costs bounded time (app/exports/jobs.py, sink.py).
+        "EXPORT_SENDERS": int(os.environ.get("EXPORT_SENDERS", "8")),
+        "EXPORT_DRAIN_SECONDS": float(os.environ.get("EXPORT_DRAIN_SECONDS", "30")),
+        "EXPORT_CONNECT_TIMEOUT": float(os.environ.get("EXPORT_CONNECT_TIMEOUT", "3")),
+        "EXPORT_READ_TIMEOUT": float(os.environ.get("EXPORT_READ_TIMEOUT", "10")),
         "BEST_SELLERS_TTL": int(os.environ.get("BEST_SELLERS_TTL", "60")),
         # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, flash, redirect, render_template, request, url_for
 
 from app.admin import reports
-from app.admin.blueprint import ID, bp, page_arg
+from app.admin.blueprint import ID, bp
 from app.admin.charts import sales_chart
 from app.admin.forms import ActionForm, CouponForm, CouponStatusForm
 from app.bestsellers.services import compute_best_sellers
@@ -17,6 +17,7 @@ from app.coupons import services as coupons
 from app.errors import DomainError, show_on_form
 from app.exports import services as exports
 from app.orders import services as orders
+from app.paging import page_arg
 
 ORDERS_PER_PAGE = 25
 
@@ -138,6 +139,7 @@ def export_list():
     """Outbox counts by status and the failed events with their last error."""
     summary = exports.export_summary()
     return render_template("admin/exports.html", counts=summary["counts"],
+                           oldest_pending=summary["oldest_pending"],
                            failed=summary["failed"], form=ActionForm())
 
 

@@ -16,6 +16,7 @@ def failed_event(event) -> dict:
 def admin_exports():
     summary = export_summary()
     return {"counts": summary["counts"],
+            "oldest_pending_at": iso(summary["oldest_pending"]),
             "failed": [failed_event(event) for event in summary["failed"]]}
 
 
@@ -36,8 +37,13 @@ OPENAPI_SCHEMAS = {
     },
     "ExportSummary": {
         "type": "object",
-        "required": ["counts", "failed"],
+        "required": ["counts", "oldest_pending_at", "failed"],
         "properties": {
+            "oldest_pending_at": {
+                "type": ["string", "null"], "format": "date-time",
+                "description": "When the oldest event still pending was written; null when "
+                               "none is pending. Old means delivery is stuck.",
+            },
             "counts": {
                 "type": "object",
                 "required": ["pending", "delivered", "failed"],

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 import time
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
+from redis.exceptions import RedisError
 from rq import SimpleWorker
 
+from app.db import utcnow
 from app.errors import DomainError
+from app.exports.jobs import start_drain
 from app.exports.services import export_summary, relay_pending, retry_event
-from app.jobs import get_queue, redis_connection
+from app.jobs import get_queue, redis_connection, release_dead_scheduler_lock
+
+log = logging.getLogger(__name__)
+# RQ retries a scheduler lock that was taken at start only at its maintenance pass, every
+# 10 minutes by default; a minute bounds how long retries wait for a dead scheduler's lock.
+WORKER_MAINTENANCE_INTERVAL = 60
+# Waits between attempts to reach Redis again, doubling up to the last.
+RECONNECT_WAITS = (1, 2, 4, 8, 15)
 
 
 exports_group = AppGroup("exports", help="Export events for the data platform (the outbox).")
@@ -20,9 +32,10 @@ exports_group = AppGroup("exports", help="Export events for the data platform (t
 @exports_group.command("relay")
 @click.option("--once/--loop", default=True,
               help="One pass (default), or keep passing every --interval seconds.")
-@click.option("--older-than", type=click.FloatRange(min=0), default=300, show_default=True,
-              help="Re-enqueue pending events whose last enqueue is older than this (s).")
-@click.option("--interval", type=click.FloatRange(min=0.1), default=30, show_default=True,
+@click.option("--older-than", type=click.FloatRange(min=0), default=180, show_default=True,
+              help="Re-enqueue pending events whose last attempt or enqueue is older than "
+                   "this (s); under RQ a drain is asked for the untried ones after 10 s.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=5, show_default=True,
               help="Seconds between passes with --loop.")
 def relay_command(once: bool, older_than: float, interval: float):
     """Enqueue again the events that have been pending too long (Redis or worker was down)."""
@@ -48,25 +61,69 @@ def retry_command(event_id: int):
     click.echo(f"export event {event.id} re-enqueued")
 
 
+class _Worker(SimpleWorker):
+    """RQ's in-process worker that remembers whether it was asked to stop (SIGTERM, ^C),
+    which is the only reason ``flask exports worker`` ends without ``--burst``."""
+
+    stop_requested = False
+
+    def request_stop(self, signum, frame):
+        self.stop_requested = True
+        super().request_stop(signum, frame)
+
+
 @exports_group.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool):
-    """Run an RQ worker (with its scheduler, for retry backoff) on the app's queue."""
+    """Run an RQ worker (with its scheduler, for retry backoff) on the app's queue.
+
+    At start it frees the lock of a scheduler that died (``kill -9``) and queues a drain for
+    what a crashed worker left pending. When Redis goes away it waits and starts again.
+    """
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline.")
+    waits = iter(RECONNECT_WAITS)
+    while True:
+        try:
+            worker = _start_worker()
+            waits = iter(RECONNECT_WAITS)
+            worker.work(burst=burst, with_scheduler=True)
+        except RedisError as exc:
+            if burst:
+                raise click.ClickException(f"Redis is unreachable: {exc}") from exc
+            log.warning("exports worker: Redis unreachable (%s)", exc)
+        else:
+            if burst or worker.stop_requested:
+                return
+        wait = next(waits, RECONNECT_WAITS[-1])
+        click.echo(f"exports worker: stopped (Redis gone?); starting again in {wait} s",
+                   err=True)
+        # RQ's handlers belong to the worker that ended: a stop now just ends the process.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        time.sleep(wait)
+
+
+def _start_worker() -> _Worker:
     # Jobs run in this process, not in a child forked per job: a delivery is a few
     # milliseconds of work, and the fork cost more CPU than the delivery itself
     # (docs/BENCHMARKS.md). Our jobs are our own code, so the isolation is not needed.
     connection = redis_connection()
-    SimpleWorker([get_queue(connection)], connection=connection).work(burst=burst,
-                                                                       with_scheduler=True)
+    connection.ping()
+    release_dead_scheduler_lock(connection)
+    start_drain()
+    return _Worker([get_queue(connection)], connection=connection,
+                   maintenance_interval=WORKER_MAINTENANCE_INTERVAL)
 
 
 @exports_group.command("status")
 def status_command():
-    """Counts by status and the failed events with their last error."""
+    """Counts by status, the age of the oldest pending event, and the failed events."""
     summary = export_summary()
-    click.echo(" ".join(f"{status}={count}" for status, count in summary["counts"].items()))
+    counts = " ".join(f"{status}={count}" for status, count in summary["counts"].items())
+    oldest = summary["oldest_pending"]
+    age = f" oldest_pending={(utcnow() - oldest).total_seconds():.0f}s" if oldest else ""
+    click.echo(counts + age)
     for event in summary["failed"]:
         click.echo(f"failed #{event.id} order {event.order_id} {event.kind} "
                    f"after {event.attempts} attempts: {event.last_error}")

@@ -17,12 +17,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, or_, select, true, update
 
 from app.coupons.models import UserCoupon
 from app.db import iso, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
-from app.exports.jobs import deliver_export, request_drain, retry_policy, update_pending_events
+from app.exports.jobs import (deliver_export, deliver_job_timeout, request_drain, retry_policy,
+                              update_pending_events)
 from app.exports.models import ExportEvent
 from app.extensions import db
 from app.jobs import enqueue, uses_queue
@@ -33,6 +34,9 @@ EVENT_KINDS = ("order_paid", "order_cancelled")
 STATUSES = ("pending", "delivered", "failed")
 FAILED_SHOWN = 100
 RELAY_BATCH = 500
+# Under RQ, untried events this old (s) mean their drain was lost; asking for another costs
+# nothing while one is queued or running, so the relay need not wait long.
+RELAY_DRAIN_AFTER = 10
 
 
 class ExportEventNotFound(DomainError):
@@ -117,7 +121,8 @@ def hand_over_delivery(event_id: int) -> None:
 def enqueue_delivery(event_id: int) -> bool:
     """Hand one event to its own delivery job; log and return False instead of raising."""
     try:
-        enqueue(deliver_export, event_id, retry=retry_policy())
+        enqueue(deliver_export, event_id, retry=retry_policy(),
+                job_timeout=deliver_job_timeout())
     except Exception:  # noqa: BLE001 - the order is committed; the relay will pick this up
         log.warning("export event %s not enqueued; left pending for the relay", event_id,
                     exc_info=True)
@@ -126,13 +131,38 @@ def enqueue_delivery(event_id: int) -> bool:
 
 
 def relay_pending(older_than: float) -> tuple[int, int]:
-    """Enqueue again every pending event whose last enqueue is older than ``older_than`` s.
+    """Hand over again the pending events whose last hand-over is older than ``older_than`` s.
 
-    Returns ``(enqueued, not_enqueued)``. An event is re-stamped only once it really was
-    handed over, so when Redis is still down the next pass finds it again. Two relays
-    running at once may both enqueue an event: harmless, since delivery marks it with a
-    compare-and-set and the platform deduplicates by the idempotency key.
+    Returns ``(enqueued, not_enqueued)``. Under RQ, events not tried yet only need a drain:
+    one is asked for when any of them is older than ``min(older_than, RELAY_DRAIN_AFTER)``
+    (a drain lost with a killed worker, or Redis was down), which costs nothing while a
+    drain is queued or running. Every other event older than ``older_than`` (its RQ retries
+    were lost; or inline mode, where each enqueue is one attempt) gets a job of its own and
+    is re-stamped, but only once it really was handed over, so when Redis is still down the
+    next pass finds it again. Two relays running at once may both enqueue an event:
+    harmless, since delivery marks it with a compare-and-set and the platform deduplicates
+    by the idempotency key.
     """
+    drained = 0
+    if uses_queue():
+        drained = _untried_count(utcnow() - timedelta(seconds=min(older_than,
+                                                                  RELAY_DRAIN_AFTER)))
+        if drained and not request_drain(now=True):
+            return 0, drained
+    enqueued, not_enqueued = _relay_one_by_one(older_than, tried_only=uses_queue())
+    return drained + enqueued, not_enqueued
+
+
+def _untried_count(cutoff) -> int:
+    count = db.session.scalar(
+        select(func.count()).select_from(ExportEvent)
+        .where(ExportEvent.status == "pending", ExportEvent.attempts == 0,
+               or_(ExportEvent.enqueued_at.is_(None), ExportEvent.enqueued_at < cutoff)))
+    db.session.rollback()
+    return count
+
+
+def _relay_one_by_one(older_than: float, *, tried_only: bool) -> tuple[int, int]:
     enqueued = not_enqueued = 0
     cutoff = utcnow() - timedelta(seconds=older_than)
     after_id = 0
@@ -140,6 +170,7 @@ def relay_pending(older_than: float) -> tuple[int, int]:
         ids = db.session.scalars(
             select(ExportEvent.id)
             .where(ExportEvent.status == "pending", ExportEvent.id > after_id,
+                   ExportEvent.attempts > 0 if tried_only else true(),
                    or_(ExportEvent.enqueued_at.is_(None), ExportEvent.enqueued_at < cutoff))
             .order_by(ExportEvent.id).limit(RELAY_BATCH)
         ).all()
@@ -183,13 +214,16 @@ def _reset_for_retry(event_id: int) -> ExportEvent:
 
 
 def export_summary() -> dict:
-    """Outbox counts by status, and the most recent failed events with their errors."""
+    """Outbox counts by status, when the oldest pending event was written (``None`` when
+    nothing is pending), and the most recent failed events with their errors."""
     counts = dict.fromkeys(STATUSES, 0)
     counts.update(db.session.execute(
         select(ExportEvent.status, func.count()).group_by(ExportEvent.status)
     ).all())
+    oldest_pending = db.session.scalar(
+        select(func.min(ExportEvent.created_at)).where(ExportEvent.status == "pending"))
     failed = db.session.scalars(
         select(ExportEvent).where(ExportEvent.status == "failed")
         .order_by(ExportEvent.id.desc()).limit(FAILED_SHOWN)
     ).all()
-    return {"counts": counts, "failed": list(failed)}
+    return {"counts": counts, "oldest_pending": oldest_pending, "failed": list(failed)}

@@ -1,22 +1,29 @@
-"""Where export events go: the data platform over HTTPS, or a JSON Lines file.
+"""Where export events go: the data platform over HTTP(S), or a JSON Lines file.
 
 The body is the exact JSON bytes that are signed: ``X-Storefront-Signature:
 sha256=<hex HMAC-SHA256(body, DATA_PLATFORM_SECRET)>``; ``Idempotency-Key`` is the event id,
 so the platform can drop the duplicates that at-least-once delivery produces.
+
+Each POST has a connect timeout and a read timeout of its own
+(``EXPORT_CONNECT_TIMEOUT``, ``EXPORT_READ_TIMEOUT``): a platform that hangs costs a
+sender that long, never a whole drain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
-import urllib.error
-import urllib.request
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
-HTTP_TIMEOUT = 5.0
+DEFAULT_CONNECT_TIMEOUT = 3.0
+DEFAULT_READ_TIMEOUT = 10.0
 JSONL_NAME = "data-platform-events.jsonl"
 
 
@@ -33,47 +40,72 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def send(event_id: int, payload: dict) -> None:
-    """Deliver one event; raises ``DeliveryError`` unless the platform answered 2xx."""
-    failures = send_batch([(event_id, payload)])
-    if failures:
-        raise failures[event_id]
+@dataclass(frozen=True)
+class Platform:
+    """The data platform's endpoint and key, read from the config once, so that sender
+    threads need no app context."""
 
+    url: str
+    secret: str
+    connect_timeout: float
+    read_timeout: float
 
-def send_batch(events: list[tuple[int, dict]]) -> dict[int, DeliveryError]:
-    """Deliver ``(event_id, payload)`` pairs; returns the ones not taken, by event id."""
-    bodies = [(event_id, encode(payload)) for event_id, payload in events]
-    url = current_app.config.get("DATA_PLATFORM_URL")
-    if not url:
-        _append_jsonl(body for _, body in bodies)
-        return {}
-    failures = {}
-    for event_id, body in bodies:
+    def post(self, event_id: int, body: bytes) -> None:
+        """One POST; raises ``DeliveryError`` unless the platform answered 2xx in time."""
+        target = urlsplit(self.url)
+        path = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        if target.scheme == "https":
+            connection = http.client.HTTPSConnection(
+                target.hostname, target.port, timeout=self.connect_timeout,
+                context=ssl.create_default_context())
+        else:
+            connection = http.client.HTTPConnection(target.hostname, target.port,
+                                                    timeout=self.connect_timeout)
         try:
-            _post(url, event_id, body)
-        except DeliveryError as exc:
-            failures[event_id] = exc
-    return failures
+            try:
+                connection.connect()
+            except TimeoutError as exc:
+                raise DeliveryError(
+                    f"no connection within {self.connect_timeout:g} s") from exc
+            connection.sock.settimeout(self.read_timeout)
+            connection.request("POST", path, body=body, headers={
+                "Content-Type": "application/json",
+                "Idempotency-Key": str(event_id),
+                "X-Storefront-Signature": sign(body, self.secret),
+            })
+            response = connection.getresponse()
+            response.read()
+        except TimeoutError as exc:
+            raise DeliveryError(f"no answer within {self.read_timeout:g} s") from exc
+        except (OSError, http.client.HTTPException) as exc:
+            raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
+        finally:
+            connection.close()
+        if not 200 <= response.status < 300:
+            raise DeliveryError(f"HTTP {response.status} {response.reason}")
 
 
-def _post(url: str, event_id: int, body: bytes) -> None:
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json",
-        "Idempotency-Key": str(event_id),
-        "X-Storefront-Signature": sign(body, current_app.config["DATA_PLATFORM_SECRET"]),
-    })
-    try:
-        with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            status = response.status
-    except urllib.error.HTTPError as exc:
-        raise DeliveryError(f"HTTP {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, OSError) as exc:
-        raise DeliveryError(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from exc
-    if not 200 <= status < 300:
-        raise DeliveryError(f"HTTP {status}")
+def platform() -> Platform | None:
+    """The configured platform, or ``None`` when events go to the JSON Lines file."""
+    config = current_app.config
+    if not config.get("DATA_PLATFORM_URL"):
+        return None
+    return Platform(
+        url=config["DATA_PLATFORM_URL"], secret=config["DATA_PLATFORM_SECRET"],
+        connect_timeout=float(config.get("EXPORT_CONNECT_TIMEOUT", DEFAULT_CONNECT_TIMEOUT)),
+        read_timeout=float(config.get("EXPORT_READ_TIMEOUT", DEFAULT_READ_TIMEOUT)))
 
 
-def _append_jsonl(bodies) -> None:
+def send(event_id: int, payload: dict) -> None:
+    """Deliver one event; raises ``DeliveryError`` unless the platform took it."""
+    target = platform()
+    if target is None:
+        append_jsonl([encode(payload)])
+    else:
+        target.post(event_id, encode(payload))
+
+
+def append_jsonl(bodies) -> None:
     path = Path(current_app.instance_path) / JSONL_NAME
     # One write() of whole lines in append mode: concurrent writers never interleave lines.
     with path.open("ab") as sink:

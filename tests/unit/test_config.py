@@ -8,7 +8,8 @@ from app.config import load_config
 
 ENV_VARS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "SESSION_COOKIE_SECURE", "DB_POOL_SIZE",
             "DB_MAX_OVERFLOW", "DB_POOL_PRE_PING", "DB_POOL_PING_IDLE", "PASSWORD_HASH_METHOD",
-            "SHOP_TIMEZONE")
+            "SHOP_TIMEZONE", "EXPORT_SENDERS", "EXPORT_DRAIN_SECONDS", "EXPORT_CONNECT_TIMEOUT",
+            "EXPORT_READ_TIMEOUT")
 
 
 @pytest.fixture
@@ -125,3 +126,16 @@ def test_session_cookies_are_httponly_and_samesite_lax(env, tmp_path):
 def test_secure_cookies_are_switched_on_behind_https(env, tmp_path, raw, secure):
     env.set("SESSION_COOKIE_SECURE", raw)
     assert load_config(tmp_path)["SESSION_COOKIE_SECURE"] is secure
+
+
+def test_export_delivery_bounds_come_from_the_environment(env, tmp_path):
+    defaults = load_config(tmp_path / "instance")
+    assert [defaults[name] for name in ("EXPORT_SENDERS", "EXPORT_DRAIN_SECONDS",
+                                        "EXPORT_CONNECT_TIMEOUT", "EXPORT_READ_TIMEOUT")] == [
+        8, 30.0, 3.0, 10.0]
+    for name, value in (("EXPORT_SENDERS", "2"), ("EXPORT_DRAIN_SECONDS", "12.5"),
+                        ("EXPORT_CONNECT_TIMEOUT", "0.5"), ("EXPORT_READ_TIMEOUT", "4")):
+        env.set(name, value)
+    config = load_config(tmp_path / "instance")
+    assert (config["EXPORT_SENDERS"], config["EXPORT_DRAIN_SECONDS"],
+            config["EXPORT_CONNECT_TIMEOUT"], config["EXPORT_READ_TIMEOUT"]) == (2, 12.5, 0.5, 4.0)
