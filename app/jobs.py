@@ -22,12 +22,22 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
+from redis import RedisError
 
 
 # Checkout enqueues after its commit: when Redis is unreachable we want to hear so at once,
 # not after the OS's connect timeout.
 REDIS_CONNECT_TIMEOUT = 0.5
 REDIS_SOCKET_TIMEOUT = 2.0
+# After the queue's Redis failed a request, this process leaves it alone this long: a dead or
+# hung Redis then costs one checkout a timeout each second, not every checkout (the relay
+# hands over what waits meanwhile).
+QUEUE_RETRY_AFTER = 1.0
+_queue_down_until = 0.0
+
+
+class QueueUnreachable(Exception):
+    """The queue's Redis failed within the last ``QUEUE_RETRY_AFTER`` seconds."""
 
 
 def redis_connection(url: str | None = None):
@@ -102,14 +112,23 @@ def enqueue_unless_queued(func, flag: str, ttl: int, *, delay: float = 0,
     more) and waits for that time itself (``wait_until_due``), so every request in between
     finds the flag set and the job gathers that much work. This process remembers the due
     time: until shortly before it (``DUE_MARGIN``) a request here is answered without asking
-    Redis. A Redis error propagates, as in ``enqueue``.
+    Redis. A Redis error propagates, as in ``enqueue``; for ``QUEUE_RETRY_AFTER`` seconds
+    after one, this raises ``QueueUnreachable`` without asking Redis.
     """
+    global _queue_down_until
     key, now = _flag_key(flag), time.time()
     if now < _waiting_until.get(key, 0):
         return None
+    if time.monotonic() < _queue_down_until:
+        raise QueueUnreachable("the queue's Redis failed less than "
+                               f"{QUEUE_RETRY_AFTER:g} s ago")
     connection, due = redis_connection(), now + delay
-    with connection.pipeline() as pipe:  # MULTI: set the flag if absent, and read it
-        won, value = pipe.set(key, repr(due), nx=True, ex=ttl).get(key).execute()
+    try:
+        with connection.pipeline() as pipe:  # MULTI: set the flag if absent, and read it
+            won, value = pipe.set(key, repr(due), nx=True, ex=ttl).get(key).execute()
+    except RedisError:
+        _queue_down_until = time.monotonic() + QUEUE_RETRY_AFTER
+        raise
     if not won:
         _waiting_until[key] = _float(value) - DUE_MARGIN
         return None

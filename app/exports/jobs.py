@@ -41,11 +41,13 @@ drain and a relayed job, may both send the same event; the platform keeps it onc
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
 from flask import current_app, has_app_context
+from redis import RedisError
 from rq import Retry, get_current_job
 from sqlalchemy import case, select, update
 
@@ -54,7 +56,8 @@ from app.exports.models import ExportEvent, message
 from app.exports.sink import (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DeliveryError,
                               Platform, append_jsonl, encode, platform, send)
 from app.extensions import db
-from app.jobs import Lease, enqueue, enqueue_unless_queued, wait_until_due
+from app.jobs import (Lease, QueueUnreachable, enqueue, enqueue_unless_queued,
+                      wait_until_due)
 
 log = logging.getLogger(__name__)
 
@@ -131,11 +134,27 @@ def request_drain(*, now: bool = False) -> bool:
     try:
         enqueue_unless_queued(drain_exports, DRAIN_FLAG, DRAIN_FLAG_TTL, delay=delay,
                               job_timeout=drain_job_timeout())
-    except Exception:  # noqa: BLE001 - orders are committed; the next drain or relay finds them
-        log.warning("export drain not queued; pending events wait for the next drain or "
-                    "the relay", exc_info=True)
+    except Exception as error:  # noqa: BLE001 - orders are committed; the relay finds them
+        _warn_not_queued(error)
         return False
     return True
+
+
+_warned_at = -math.inf
+WARN_EVERY = 60.0
+
+
+def _warn_not_queued(error: Exception) -> None:
+    """Log a drain that could not be queued: a Redis outage once a minute and without a
+    traceback (every checkout meets it), anything else every time, with its traceback."""
+    global _warned_at
+    outage = isinstance(error, RedisError | QueueUnreachable)
+    if outage and time.monotonic() - _warned_at < WARN_EVERY:
+        return
+    if outage:
+        _warned_at = time.monotonic()
+    log.warning("export drain not queued (%s: %s); pending events wait for the next drain "
+                "or the relay", type(error).__name__, error, exc_info=not outage)
 
 
 def start_drain() -> None:
