@@ -33,7 +33,8 @@ REDIS_SOCKET_TIMEOUT = 2.0
 # hung Redis then costs one checkout a timeout each second, not every checkout (the relay
 # hands over what waits meanwhile).
 QUEUE_RETRY_AFTER = 1.0
-_queue_down_until = 0.0
+# Per Redis URL: until when this process leaves that Redis alone.
+_queue_down_until: dict[str, float] = {}
 
 
 class QueueUnreachable(Exception):
@@ -115,11 +116,11 @@ def enqueue_unless_queued(func, flag: str, ttl: int, *, delay: float = 0,
     Redis. A Redis error propagates, as in ``enqueue``; for ``QUEUE_RETRY_AFTER`` seconds
     after one, this raises ``QueueUnreachable`` without asking Redis.
     """
-    global _queue_down_until
     key, now = _flag_key(flag), time.time()
     if now < _waiting_until.get(key, 0):
         return None
-    if time.monotonic() < _queue_down_until:
+    url = current_app.config["REDIS_URL"]
+    if now < _queue_down_until.get(url, 0):
         raise QueueUnreachable("the queue's Redis failed less than "
                                f"{QUEUE_RETRY_AFTER:g} s ago")
     connection, due = redis_connection(), now + delay
@@ -127,7 +128,7 @@ def enqueue_unless_queued(func, flag: str, ttl: int, *, delay: float = 0,
         with connection.pipeline() as pipe:  # MULTI: set the flag if absent, and read it
             won, value = pipe.set(key, repr(due), nx=True, ex=ttl).get(key).execute()
     except RedisError:
-        _queue_down_until = time.monotonic() + QUEUE_RETRY_AFTER
+        _queue_down_until[url] = time.time() + QUEUE_RETRY_AFTER
         raise
     if not won:
         _waiting_until[key] = _float(value) - DUE_MARGIN
