@@ -6,14 +6,16 @@ click commands or groups; nothing here changes when one is added.
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 from flask import Flask
 
-import app as app_package
+# The app package's folder, found without importing the package this module is part of.
+APP_FOLDER = Path(__file__).resolve().parent
 
 
 def register_cli(app: Flask) -> None:
-    for info in pkgutil.iter_modules(app_package.__path__):
+    for info in pkgutil.iter_modules([str(APP_FOLDER)]):
         if not info.ispkg:
             continue
         try:

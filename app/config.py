@@ -114,7 +114,7 @@ def load_config(instance_path: Path) -> dict:
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),
         "PER_PAGE": 12,
         # Bodies past this are refused (413) before they are read. The largest real one is a
-        # 1 MB CSV import (app/catalog/inventory.py) sent back as form text to apply it, where
+        # 1 MB CSV import (app/catalog/csv_io.py) sent back as form text to apply it, where
         # URL-encoding can triple it.
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
         # Flask's own 500 kB cap on a form's text fields would refuse that CSV first.

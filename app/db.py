@@ -9,9 +9,8 @@
 
 How contended rows are written: a version-checked read-then-write on a hot row loses most of
 its attempts under a rush (see docs/DESIGN.md). Services therefore write contended counters
-with a compare-and-set on the invariant itself, e.g.
-``UPDATE products SET stock = stock - :q, version = version + 1 WHERE id = :id AND stock >= :q``,
-and read the row count. That statement never fails spuriously, and because it bumps
+with a compare-and-set on the invariant itself (``app.writes.compare_and_set``), e.g. stock less ``q``
+where ``id`` matches and ``stock >= q``, version bumped, and read what it returned. That statement never fails spuriously, and because it bumps
 ``version`` in the same statement, any ORM writer that loaded the row earlier still gets its
 ``StaleDataError`` and is retried by ``retry_on_conflict``.
 """
@@ -20,12 +19,14 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import logging
 import random
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import DateTime, Integer, MetaData, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -33,6 +34,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from app.errors import ConflictRetryExhausted
+
+log = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -191,9 +194,8 @@ def transaction(*, single_write: bool = False):
     so must ``single_write`` on PostgreSQL: a connection turns to autocommit only between
     transactions.
     """
-    from app.extensions import db
-
-    session = db.session
+    # The app's Flask-SQLAlchemy, found through the app: app.extensions imports this module.
+    session = current_app.extensions["sqlalchemy"].session
     dialect = session.get_bind().dialect.name
     autocommit = single_write and dialect == "postgresql"
     if session().in_transaction() and (dialect == "sqlite" or autocommit):
@@ -249,9 +251,11 @@ def retry_on_conflict(attempts: int, *, base_delay: float = 0.005, max_delay: fl
                     if not is_conflict(exc):
                         raise
                     if attempt == attempts:
+                        # The shopper hears what to do; the operator's log names the service.
+                        log.warning("%s lost %s conflicts in a row", fn.__name__, attempts)
                         raise ConflictRetryExhausted(
-                            f"{fn.__name__} lost {attempts} conflicts in a row"
-                        ) from exc
+                            "Too many people changed this at the same moment; nothing was "
+                            "changed. Please try again.") from exc
                     time.sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
             raise AssertionError("unreachable")  # pragma: no cover
 

@@ -1,14 +1,22 @@
 """The one error hierarchy, and the one place that turns errors into pages and problem+json.
 
-Services raise ``DomainError`` subclasses, declared next to the code that raises them. Each
-carries the API's snake_case ``code``, an HTTP ``status`` and a sentence for people. Pages
-show the sentence (next to the form field named by ``field`` when there is one); the API
-answers RFC 9457 ``application/problem+json``.
+Errors come in two levels. This module declares the kinds, each with its HTTP ``status``
+once: ``MalformedRequest`` 400, ``Unauthenticated`` 401, ``Forbidden`` 403, ``NotFound`` 404,
+``Conflict`` 409, ``InvalidInput`` 422, ``Unavailable`` 503. Services raise subclasses of
+those, declared next to the code that raises them, which add only the API's snake_case
+``code``, a ``title`` and maybe the form ``field``. Pages show the sentence (next to the form
+field named by ``field`` when there is one); the API answers RFC 9457
+``application/problem+json``. Every handler, the 429 of the rate limits included, is here.
 """
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, current_app, flash, jsonify, render_template, request
+from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -26,22 +34,10 @@ class DomainError(Exception):
             self.field = field
 
 
-class InvalidInput(DomainError):
-    code = "invalid_input"
-    status = 422
-    title = "Invalid input"
-
-
-class NotFound(DomainError):
-    code = "not_found"
-    status = 404
-    title = "Not found"
-
-
-class Forbidden(DomainError):
-    code = "forbidden"
-    status = 403
-    title = "Forbidden"
+class MalformedRequest(DomainError):
+    code = "malformed_request"
+    status = 400
+    title = "Malformed request"
 
 
 class Unauthenticated(DomainError):
@@ -50,9 +46,41 @@ class Unauthenticated(DomainError):
     title = "Authentication required"
 
 
-class ConflictRetryExhausted(DomainError):
-    code = "conflict_retry_exhausted"
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(DomainError):
+    """The request was fine but the shop's state refuses it now (sold out, not enough points,
+    already done); the same request may succeed later."""
+
+    code = "conflict"
     status = 409
+    title = "Conflict"
+
+
+class InvalidInput(DomainError):
+    code = "invalid_input"
+    status = 422
+    title = "Invalid input"
+
+
+class Unavailable(DomainError):
+    code = "unavailable"
+    status = 503
+    title = "Temporarily unavailable"
+
+
+class ConflictRetryExhausted(Conflict):
+    code = "conflict_retry_exhausted"
     title = "Too many concurrent changes, please try again"
 
 
@@ -112,9 +140,16 @@ def _render_without_database(template: str, **context) -> str:
     return current_app.jinja_env.get_template(template).render(**context)
 
 
-def register_error_handlers(app: Flask) -> None:
-    from app.extensions import db  # here: app.extensions imports app.db, which imports us
+def _retry_after(error: RateLimitExceeded) -> int:
+    """Seconds until every breached window has room again."""
+    limiter: Limiter = current_app.extensions["storefront_limiter"]
+    now = time.time()
+    waits = [min(limit.limit.get_expiry(), math.ceil(limit.reset_at - now))
+             for limit in limiter.current_limits if limit.breached]
+    return max(1, *waits) if waits else error.limit.limit.get_expiry()
 
+
+def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
         if wants_problem_json():
@@ -147,6 +182,19 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers.add(name, value)
         return response
 
+    # The rate limits of app/security.py.
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(error: RateLimitExceeded):
+        retry_after = _retry_after(error)
+        detail = f"Too many attempts. Try again in {retry_after} seconds."
+        if wants_problem_json():
+            response = problem(429, "rate_limited", "Too many requests", detail)
+        else:
+            response = app.make_response(
+                (render_template("errors/429.html", detail=detail), 429))
+        response.headers["Retry-After"] = str(retry_after)
+        return response
+
     # Only reached outside TESTING/DEBUG, where Flask propagates the original exception.
     # The failure may be the database's: PostgreSQL refuses every statement after a failed
     # one in the same transaction, and the connection may be gone. So the session is
@@ -154,7 +202,9 @@ def register_error_handlers(app: Flask) -> None:
     # too and the server would answer its bare error page, without our security headers.
     @app.errorhandler(InternalServerError)
     def handle_unexpected(error: InternalServerError):
-        db.session.remove()
+        # Flask-SQLAlchemy's own registration, so that this module need not import the
+        # extensions (they import app.db, which imports this module).
+        current_app.extensions["sqlalchemy"].session.remove()
         if wants_problem_json():
             return problem(500, "internal_error", "Internal server error")
         return _render_without_database(

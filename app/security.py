@@ -7,23 +7,21 @@ own origin only, plus inline ``<script>``/``<style>`` that carry this request's 
 
 Rate limits (Flask-Limiter) guard what a bot would hammer: logging in (page and API token
 share one budget per account), signing up and topping up, each per account and per address.
+Their 429 answer is app/errors.py's. ``caller_id`` (the bearer token's user, once per
+request) lives here, below the API, because the top-up limit needs it as much as the API.
 """
 
 from __future__ import annotations
 
-import math
 import secrets
-import time
 
-from flask import Flask, current_app, g, render_template, request
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
-from flask_limiter.errors import RateLimitExceeded
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.accounts.services import normalize_email
-from app.api.common import caller_id
-from app.errors import InvalidInput, problem, wants_problem_json
+from app.accounts.services import normalize_email, user_id_for_token
+from app.errors import InvalidInput
 
 
 def csp_nonce() -> str:
@@ -59,6 +57,27 @@ def _set_security_headers(response):
         # Only where cookies are HTTPS-only anyway, so the embedded http:// default is unaffected.
         headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+# --- who is calling ------------------------------------------------------------------------
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def caller_id() -> int | None:
+    """The user id of this request's bearer token (None without a live one), looked up
+    once per request: the top-up rate limit asks for it before the API's
+    ``token_required`` does."""
+    if "api_user_id" not in g:
+        token = bearer_token()
+        g.api_user_id = user_id_for_token(token) if token else None
+    return g.api_user_id
 
 
 # --- rate limits ---------------------------------------------------------------------------
@@ -105,15 +124,6 @@ LIMITED_ENDPOINTS = {
 _ACCOUNT_OF = {"LOGIN": _submitted_email, "SIGNUP": _submitted_email, "TOPUP": _acting_user_id}
 
 
-def _retry_after(error: RateLimitExceeded) -> int:
-    """Seconds until every breached window has room again."""
-    limiter: Limiter = current_app.extensions["storefront_limiter"]
-    now = time.time()
-    waits = [min(limit.limit.get_expiry(), math.ceil(limit.reset_at - now))
-             for limit in limiter.current_limits if limit.breached]
-    return max(1, *waits) if waits else error.limit.limit.get_expiry()
-
-
 def _init_limiter(app: Flask) -> None:
     # One Limiter per app (not a module-level singleton in extensions.py): Flask-Limiter keeps
     # ``enabled`` and its storage on the instance, so a second app (tests build one with
@@ -142,18 +152,6 @@ def _init_limiter(app: Flask) -> None:
         # Flask-Limiter checks decorated limits when the wrapped view is called (after CSRF
         # and the other before-request checks), so the registered view is replaced.
         app.view_functions[endpoint] = per_account(per_address(app.view_functions[endpoint]))
-
-    @app.errorhandler(RateLimitExceeded)
-    def too_many_requests(error: RateLimitExceeded):
-        retry_after = _retry_after(error)
-        detail = f"Too many attempts. Try again in {retry_after} seconds."
-        if wants_problem_json():
-            response = problem(429, "rate_limited", "Too many requests", detail)
-        else:
-            response = app.make_response(
-                (render_template("errors/429.html", detail=detail), 429))
-        response.headers["Retry-After"] = str(retry_after)
-        return response
 
 
 def init_security(app: Flask) -> None:

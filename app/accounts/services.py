@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import ApiToken, User
 from app.db import transaction, utcnow
-from app.errors import DomainError, InvalidInput
+from app.errors import Conflict, InvalidInput, Unauthenticated, Unavailable
 from app.extensions import cache, db
 from app.wallet.models import Wallet
 
@@ -26,22 +26,19 @@ NAME_MAX = 80
 EMAIL_MAX = 254
 
 
-class EmailTaken(DomainError):
+class EmailTaken(Conflict):
     code = "email_taken"
-    status = 409
     title = "Email already registered"
     field = "email"
 
 
-class RevocationUnavailable(DomainError):
+class RevocationUnavailable(Unavailable):
     code = "revocation_unavailable"
-    status = 503
     title = "Token revocation unavailable"
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(Unauthenticated):
     code = "invalid_credentials"
-    status = 401
     title = "Wrong email or password"
     # Shown under the password box on the login page; the wording never says which was wrong.
     field = "password"

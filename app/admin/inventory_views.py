@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.admin.blueprint import ID, bp
 from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
                              ProductForm)
-from app.catalog import inventory
+from app.catalog import csv_io, editing, queries, stock_imports
 from app.db import utcnow
 from app.errors import DomainError, show_on_form
 from app.paging import page_arg
@@ -22,9 +22,9 @@ def _low_stock_arg() -> int | None:
     """``?low=1`` turns the filter on; ``threshold`` (0–1,000,000) overrides the default 5."""
     if not request.args.get("low"):
         return None
-    threshold = request.args.get("threshold", inventory.LOW_STOCK_DEFAULT, type=int)
-    if threshold is None or not 0 <= threshold <= inventory.STOCK_MAX:
-        return inventory.LOW_STOCK_DEFAULT
+    threshold = request.args.get("threshold", queries.LOW_STOCK_DEFAULT, type=int)
+    if threshold is None or not 0 <= threshold <= editing.STOCK_MAX:
+        return queries.LOW_STOCK_DEFAULT
     return threshold
 
 
@@ -34,9 +34,9 @@ def products():
     threshold = _low_stock_arg()
     q = request.args.get("q", "").strip()[:100]
     page = page_arg()
-    pagination = inventory.inventory_page(q=q, low_stock=threshold, page=page)
+    pagination = queries.inventory_page(q=q, low_stock=threshold, page=page)
     return render_template("admin/products.html", pagination=pagination, q=q,
-                           threshold=threshold, default_threshold=inventory.LOW_STOCK_DEFAULT)
+                           threshold=threshold, default_threshold=queries.LOW_STOCK_DEFAULT)
 
 
 @bp.route("/products/new", methods=["GET", "POST"])
@@ -44,7 +44,7 @@ def new_product():
     form = NewProductForm()
     if form.validate_on_submit():
         try:
-            product = inventory.create_product(
+            product = editing.create_product(
                 form.name.data, form.price.data, form.stock.data, form.description.data,
                 form.is_active.data, actor_id=current_user.id)
         except DomainError as error:
@@ -58,11 +58,11 @@ def new_product():
 
 @bp.route(f"/products/<{ID}:product_id>/edit", methods=["GET", "POST"])
 def edit_product(product_id: int):
-    product = inventory.get_product(product_id)
+    product = queries.get_product(product_id)
     form = ProductForm(obj=product)
     if form.validate_on_submit():
         try:
-            product = inventory.update_product(
+            product = editing.update_product(
                 product_id, name=form.name.data, price=form.price.data,
                 description=form.description.data, is_active=form.is_active.data)
         except DomainError as error:
@@ -75,9 +75,9 @@ def edit_product(product_id: int):
 
 
 def _product_page(product_id: int, form: AdjustStockForm, status: int = 200):
-    product = inventory.get_product(product_id)
+    product = queries.get_product(product_id)
     page = page_arg()
-    movements, total = inventory.movement_page(product_id, page, MOVEMENTS_PER_PAGE)
+    movements, total = queries.movement_page(product_id, page, MOVEMENTS_PER_PAGE)
     pages = max((total + MOVEMENTS_PER_PAGE - 1) // MOVEMENTS_PER_PAGE, 1)
     return render_template("admin/product.html", product=product, form=form,
                            movements=movements, total=total, page=page, pages=pages), status
@@ -94,8 +94,8 @@ def adjust_stock(product_id: int):
     form = AdjustStockForm()
     if form.validate_on_submit():
         try:
-            stock = inventory.adjust_stock(product_id, form.delta.data, form.kind.data,
-                                           form.reason.data, actor_id=current_user.id)
+            stock = editing.adjust_stock(product_id, form.delta.data, form.kind.data,
+                                         form.reason.data, actor_id=current_user.id)
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -110,7 +110,7 @@ def export_products():
     zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
     stamp = utcnow().astimezone(zone).strftime("%Y%m%d-%H%M")
     return Response(
-        inventory.export_products_csv(), mimetype="text/csv",
+        csv_io.export_products_csv(), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"'},
     )
 
@@ -119,7 +119,7 @@ def _import_page(form: CsvUploadForm, preview, confirm: CsvConfirmForm, status: 
                  applied=None):
     return render_template("admin/stock_import.html", form=form, preview=preview,
                            confirm=confirm, applied=applied,
-                           sample_csv=inventory.sample_receipts_csv()), status
+                           sample_csv=csv_io.sample_receipts_csv()), status
 
 
 @bp.route("/stock-import", methods=["GET", "POST"])
@@ -133,17 +133,17 @@ def stock_import():
     confirm = CsvConfirmForm()
     if form.validate_on_submit():
         try:
-            text = inventory.decode_csv(form.file.data.read(inventory.CSV_MAX_BYTES + 1))
+            text = csv_io.decode_csv(form.file.data.read(csv_io.CSV_MAX_BYTES + 1))
         except DomainError as error:
             show_on_form(form, error)
         else:
-            preview = inventory.preview_receipts(text)
+            preview = csv_io.preview_receipts(text)
             confirm.csv_text.data = text
-            confirm.import_id.data = inventory.new_import_id()
+            confirm.import_id.data = stock_imports.new_import_id()
     applied = None
     if request.method == "GET" and request.args.get("applied"):
         try:
-            applied = inventory.applied_import(request.args["applied"])
+            applied = stock_imports.applied_import(request.args["applied"])
         except DomainError as error:
             flash(error.detail, "warning")
     refused = bool(form.errors) or (preview is not None and not preview.ok)
@@ -159,13 +159,13 @@ def stock_import_apply():
         return redirect(url_for("admin.stock_import"))
     import_id = confirm.import_id.data
     try:
-        preview = inventory.import_receipts(confirm.csv_text.data, actor_id=current_user.id,
-                                            import_id=import_id)
-    except inventory.ImportAlreadyApplied as done:
+        preview = stock_imports.import_receipts(confirm.csv_text.data, actor_id=current_user.id,
+                                                import_id=import_id)
+    except stock_imports.ImportAlreadyApplied as done:
         # A double submit or Back + resubmit: show the first apply, as if it were this one.
         flash(done.detail, "warning")
         return redirect(url_for("admin.stock_import", applied=done.import_id))
-    except inventory.ReceiptImportRejected as rejected:
+    except stock_imports.ReceiptImportRejected as rejected:
         flash(rejected.detail, "danger")
         return _import_page(CsvUploadForm(), rejected.preview, confirm, 422)
     except DomainError as error:

@@ -22,7 +22,7 @@ from app.db import is_id, utcnow
 from app.extensions import db
 from app.exports.models import ExportEvent
 from app.orders.models import Order
-from app.orders.services import OrderNotFound
+from app.orders.rules import OrderNotFound
 
 CHART_DAYS = 14
 ORDER_STATUSES = ("paid", "cancelled")

@@ -12,11 +12,11 @@ from app.admin.blueprint import ID, bp
 from app.admin.charts import sales_chart
 from app.admin.forms import ActionForm, CouponForm, CouponStatusForm
 from app.bestsellers.services import compute_best_sellers
-from app.catalog import inventory
-from app.coupons import services as coupons
+from app.catalog import queries
+from app.coupons import admin as coupons
 from app.errors import DomainError, show_on_form
 from app.exports import services as exports
-from app.orders import services as orders
+from app.orders import cancel as orders
 from app.paging import page_arg
 
 ORDERS_PER_PAGE = 25
@@ -35,8 +35,8 @@ def dashboard():
         "admin/dashboard.html", points=points, chart=sales_chart(points),
         today_rows=today_rows, today_count=today_count, today_revenue=today_revenue,
         best_sellers=compute_best_sellers(),
-        low_stock=inventory.low_stock_products(inventory.LOW_STOCK_DEFAULT),
-        low_stock_threshold=inventory.LOW_STOCK_DEFAULT,
+        low_stock=queries.low_stock_products(queries.LOW_STOCK_DEFAULT),
+        low_stock_threshold=queries.LOW_STOCK_DEFAULT,
     )
 
 

@@ -3,8 +3,9 @@
 from flask import g
 
 from app.accounts import services as accounts
-from app.api.common import bearer_token, bp, json_body, token_required
+from app.api.common import bp, json_body, token_required
 from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.security import bearer_token
 
 
 @bp.post("/users")

@@ -5,7 +5,7 @@ from datetime import datetime
 from app.api.common import admin_required, bp, iso, json_body
 from app.api.coupons import coupon_json
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
-from app.coupons import services as coupons
+from app.coupons import admin as coupons
 from app.errors import InvalidInput
 
 _OPTIONAL = {"max_discount": None, "min_order_amount": 0, "starts_at": None, "ends_at": None,

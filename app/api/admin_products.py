@@ -4,7 +4,7 @@ from flask import g
 
 from app.api.common import admin_required, bp, json_body
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
-from app.catalog import inventory
+from app.catalog import editing
 from app.db import MAX_ID
 from app.errors import InvalidInput
 
@@ -34,8 +34,8 @@ def admin_create_product():
     for required in ("name", "price", "stock"):
         if required not in body:
             raise InvalidInput(f"'{required}' is required.", field=required)
-    product = inventory.create_product(body["name"], body["price"], body["stock"],
-                                       body.get("description", ""), actor_id=g.api_user_id)
+    product = editing.create_product(body["name"], body["price"], body["stock"],
+                                     body.get("description", ""), actor_id=g.api_user_id)
     return product_json(product), 201
 
 
@@ -45,8 +45,8 @@ def admin_patch_product(product_id: int):
     body = json_body()
     _only(body, PATCH_FIELDS)
     fields = {name: body[name] for name in ("name", "price") if name in body}
-    product = inventory.patch_product(product_id, fields, body.get("stock_delta"),
-                                      body.get("reason"), actor_id=g.api_user_id)
+    product = editing.patch_product(product_id, fields, body.get("stock_delta"),
+                                    body.get("reason"), actor_id=g.api_user_id)
     return product_json(product)
 
 
@@ -56,11 +56,11 @@ OPENAPI_SCHEMAS = {
         "required": ["name", "price", "stock"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": inventory.NAME_MAX},
-            "price": {"type": "integer", "minimum": 0, "maximum": inventory.PRICE_MAX},
-            "stock": {"type": "integer", "minimum": 0, "maximum": inventory.STOCK_MAX,
+            "name": {"type": "string", "minLength": 1, "maxLength": editing.NAME_MAX},
+            "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
+            "stock": {"type": "integer", "minimum": 0, "maximum": editing.STOCK_MAX,
                       "description": "Initial stock, recorded as an 'initial' stock movement."},
-            "description": {"type": "string", "maxLength": inventory.DESCRIPTION_MAX},
+            "description": {"type": "string", "maxLength": editing.DESCRIPTION_MAX},
         },
     },
     "ProductPatch": {
@@ -68,16 +68,16 @@ OPENAPI_SCHEMAS = {
         "additionalProperties": False,
         "minProperties": 1,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": inventory.NAME_MAX},
-            "price": {"type": "integer", "minimum": 0, "maximum": inventory.PRICE_MAX},
+            "name": {"type": "string", "minLength": 1, "maxLength": editing.NAME_MAX},
+            "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
             "stock_delta": {
-                "type": "integer", "minimum": -inventory.DELTA_MAX,
-                "maximum": inventory.DELTA_MAX, "not": {"const": 0},
+                "type": "integer", "minimum": -editing.DELTA_MAX,
+                "maximum": editing.DELTA_MAX, "not": {"const": 0},
                 "description": "Added to the stock (a 'receipt' when positive, a 'correction' "
                                "when negative). The stock never goes below 0: 409 out_of_stock. "
                                "Requires 'reason'.",
             },
-            "reason": {"type": "string", "minLength": 1, "maxLength": inventory.REASON_MAX},
+            "reason": {"type": "string", "minLength": 1, "maxLength": editing.REASON_MAX},
         },
         "dependentRequired": {"stock_delta": ["reason"], "reason": ["stock_delta"]},
     },

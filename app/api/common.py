@@ -6,37 +6,15 @@ import functools
 
 from flask import Blueprint, g, request
 
-from app.accounts.services import is_admin, user_id_for_token
+from app.accounts.services import is_admin
 from app.db import iso  # noqa: F401 - the API modules import it from here with the rest
-from app.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from app.errors import Forbidden, InvalidInput, MalformedRequest, Unauthenticated
 from app.extensions import csrf
+from app.security import caller_id
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated: no cookies are read, so there is nothing for CSRF to forge.
 csrf.exempt(bp)
-
-
-class MalformedRequest(DomainError):
-    code = "malformed_request"
-    status = 400
-    title = "Malformed request"
-
-
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def caller_id() -> int | None:
-    """The user id of this request's bearer token (None without a live one), looked up
-    once per request: the top-up rate limit asks for it before ``token_required`` does."""
-    if "api_user_id" not in g:
-        token = bearer_token()
-        g.api_user_id = user_id_for_token(token) if token else None
-    return g.api_user_id
 
 
 def token_required(view):

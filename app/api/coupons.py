@@ -4,7 +4,7 @@ from flask import g
 
 from app.api.common import bp, iso, token_required
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
-from app.coupons import services as coupons
+from app.coupons import claims as coupons
 from app.db import utcnow
 
 

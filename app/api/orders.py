@@ -5,11 +5,15 @@ from flask import g, request, url_for
 from app.api.common import bp, int_arg, iso, json_body, token_required
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.errors import InvalidInput
-from app.orders import services
+from app.orders import cancel, queries
+from app.orders.checkout import place_order
+from app.orders.placed import PlacedOrder
+from app.idempotency import IDEMPOTENCY_KEY_MAX
+from app.orders.rules import MAX_LINES
 from app.orders.models import Order
 
 
-def order_json(order: Order | services.PlacedOrder, *, balance: int | None = None) -> dict:
+def order_json(order: Order | PlacedOrder, *, balance: int | None = None) -> dict:
     body = {
         "id": order.id,
         "status": order.status,
@@ -45,7 +49,7 @@ def _items_from(body: dict) -> list[tuple]:
 @token_required
 def create_order():
     body = json_body()
-    order, created = services.place_order(
+    order, created = place_order(
         g.api_user_id, _items_from(body), body.get("coupon_id"),
         request.headers.get("Idempotency-Key"),
     )
@@ -57,7 +61,7 @@ def create_order():
 @bp.get("/orders")
 @token_required
 def list_orders():
-    page = services.orders_page(g.api_user_id, int_arg("page", 1),
+    page = queries.orders_page(g.api_user_id, int_arg("page", 1),
                                 int_arg("per_page", 20, maximum=100))
     return {"items": [order_json(order) for order in page.items], "page": page.page,
             "per_page": page.per_page, "total": page.total}
@@ -66,14 +70,14 @@ def list_orders():
 @bp.get("/orders/<int:order_id>")
 @token_required
 def get_order(order_id: int):
-    return order_json(services.get_order(g.api_user_id, order_id))
+    return order_json(queries.get_order(g.api_user_id, order_id))
 
 
 @bp.post("/orders/<int:order_id>/cancel")
 @token_required
 def cancel_order(order_id: int):
-    order = services.cancel_order(g.api_user_id, order_id)
-    return order_json(order, balance=services.balance_after(order, "refund"))
+    order = cancel.cancel_order(g.api_user_id, order_id)
+    return order_json(order, balance=queries.balance_after(order, "refund"))
 
 
 _ORDER_PROPERTIES = {
@@ -94,7 +98,7 @@ OPENAPI_SCHEMAS = {
         "required": ["items"],
         "properties": {
             "items": {
-                "type": "array", "minItems": 1, "maxItems": services.MAX_LINES,
+                "type": "array", "minItems": 1, "maxItems": MAX_LINES,
                 "description": "Lines for the same product are added together.",
                 "items": {
                     "type": "object",
@@ -154,7 +158,7 @@ OPENAPI_PATHS = {
                 "description": "Replaying a key returns the order it made (200), "
                                "never a second one.",
                 "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]+$", "minLength": 1,
-                           "maxLength": services.IDEMPOTENCY_KEY_MAX},
+                           "maxLength": IDEMPOTENCY_KEY_MAX},
             }],
             "requestBody": {"required": True, "content": json_content(ref("NewOrder"))},
             "responses": {

@@ -4,6 +4,7 @@ from flask import g, request
 
 from app.api.common import bp, int_arg, iso, json_body, token_required
 from app.api.openapi import SECURED, json_content, problem_responses, ref
+from app.idempotency import IDEMPOTENCY_KEY_MAX
 from app.wallet import services
 
 HISTORY_PER_PAGE = 20
@@ -107,7 +108,7 @@ OPENAPI_PATHS = {
                                "made (200), never a second one; with another amount it is "
                                "422 idempotency_key_reused.",
                 "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]+$", "minLength": 1,
-                           "maxLength": services.IDEMPOTENCY_KEY_MAX},
+                           "maxLength": IDEMPOTENCY_KEY_MAX},
             }],
             "requestBody": {"required": True, "content": json_content(ref("NewCharge"))},
             "responses": {

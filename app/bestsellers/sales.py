@@ -6,11 +6,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import Insert, Update, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.bestsellers.models import ProductDailySales
+from app.writes import compare_and_set, row_select
 
 
 def shop_day(moment: datetime) -> date:
@@ -18,24 +19,31 @@ def shop_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"])).date()
 
 
-def record_units(session, product_id: int, units: int, day: date) -> None:
-    """Add ``units`` (negative on cancellation) to a product's sales on ``day``: one statement.
-
-    A sale upserts. A cancellation only ever subtracts from the row its own sale created, so
-    it is a plain UPDATE: an upsert would fail, because SQLite and PostgreSQL both check the
-    proposed row (negative units) against ``units >= 0`` before resolving the conflict.
-    """
-    if units < 0:
-        session.execute(
-            update(ProductDailySales)
-            .where(ProductDailySales.product_id == product_id, ProductDailySales.day == day)
-            .values(units=ProductDailySales.units + units)
-            .execution_options(synchronize_session=False)
-        )
-        return
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(ProductDailySales).values(product_id=product_id, day=day, units=units)
-    session.execute(statement.on_conflict_do_update(
+def count_sold(product_id, units, day, *, dialect: str) -> Insert:
+    """Add ``units`` sold to a product's row for ``day``, creating it: an upsert (of
+    ``dialect``'s own). Arguments may be values or columns of another statement."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    rows = row_select(ProductDailySales, {"product_id": product_id, "day": day, "units": units})
+    if dialect != "postgresql":
+        # SQLite parses "INSERT … SELECT … ON CONFLICT" as a join unless the SELECT has a WHERE.
+        rows = rows.where(true())
+    statement = insert(ProductDailySales).from_select(["product_id", "day", "units"], rows)
+    return statement.on_conflict_do_update(
         index_elements=[ProductDailySales.product_id, ProductDailySales.day],
-        set_={"units": ProductDailySales.units + statement.excluded.units},
-    ))
+        set_={"units": ProductDailySales.units + statement.excluded.units})
+
+
+def uncount_sold(product_id, units, day) -> Update:
+    """Take ``units`` back off the row their sale counted them in (a cancellation): a plain
+    UPDATE, since an upsert would fail, because SQLite and PostgreSQL both check the
+    proposed row (negative units) against ``units >= 0`` before resolving the conflict."""
+    return compare_and_set(ProductDailySales, (ProductDailySales.product_id == product_id,
+                                               ProductDailySales.day == day),
+                           {"units": ProductDailySales.units - units})
+
+
+def record_units(session, product_id: int, units: int, day: date) -> None:
+    """Add ``units`` (negative on cancellation) to a product's sales on ``day``: one statement."""
+    dialect = session.get_bind().dialect.name
+    session.execute(count_sold(product_id, units, day, dialect=dialect) if units >= 0
+                    else uncount_sold(product_id, -units, day))

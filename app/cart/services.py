@@ -1,7 +1,7 @@
 """The shopper's cart: lines kept in the database, checked against the catalog as it is now.
 
 A cart holds no stock: adding a product only checks that the stock left could serve the
-line today. Checkout (``app.orders.services.place_order``) is where stock is taken, so the
+line today. Checkout (``app.orders.checkout.place_order``) is where stock is taken, so the
 cart never needs a lock and two shoppers can hold the last unit in their carts at once.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import Delete, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -17,7 +17,7 @@ from app.cart.models import CartItem
 from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound
 from app.db import is_id, retry_on_conflict, transaction
-from app.errors import DomainError, InvalidInput
+from app.errors import InvalidInput, NotFound
 from app.extensions import db
 
 MIN_QUANTITY = 1
@@ -27,9 +27,8 @@ CART_ATTEMPTS = 3
 
 
 
-class CartLineNotFound(DomainError):
+class CartLineNotFound(NotFound):
     code = "cart_line_not_found"
-    status = 404
     title = "Not in your cart"
 
 
@@ -113,6 +112,14 @@ def set_cart_quantity(user_id: int, product_id: int, quantity) -> None:
         product = _buyable_product(session, product_id)
         _check_stock_covers(product, quantity)
         line.quantity = quantity
+
+
+def remove_ordered(user_id, product_ids) -> Delete:
+    """Take the ordered products' lines out of the shopper's cart; returns their ``id``.
+    ``product_ids`` is a list, or a SELECT of them (checkout composes this)."""
+    return (delete(CartItem)
+            .where(CartItem.user_id == user_id, CartItem.product_id.in_(product_ids))
+            .returning(CartItem.id))
 
 
 @retry_on_conflict(attempts=CART_ATTEMPTS)

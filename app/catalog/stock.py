@@ -1,52 +1,72 @@
 """The one way stock changes: a compare-and-set on the invariant plus a movement row.
 
-Checkout, cancellation and admin adjustments all call ``change_stock`` inside their own
-transaction, so ``products.stock`` always equals the sum of its ``stock_movements``.
+``take``, ``give`` and ``movement`` are the statements; ``change_stock`` runs them for one
+product inside the caller's transaction (cancellation, admin adjustments, checkout on
+SQLite), and checkout on PostgreSQL composes the same statements into its one write. So
+``products.stock`` always equals the sum of its ``stock_movements``.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import Insert, Update, select
 
 from app.catalog.models import Product, StockMovement
-from app.errors import DomainError
+from app.db import utcnow
+from app.errors import Conflict, DomainError, NotFound
+from app.writes import compare_and_set, constant, insert_row
 
 
-class OutOfStock(DomainError):
+class OutOfStock(Conflict):
     code = "out_of_stock"
-    status = 409
     title = "Out of stock"
     field = "quantity"
 
 
-class ProductNotFound(DomainError):
+class ProductNotFound(NotFound):
     code = "product_not_found"
-    status = 404
     title = "Product not found"
+
+
+def take(product_id, quantity) -> Update:
+    """Take ``quantity`` off the product's stock only where the stock covers it; returns
+    ``(id, stock)`` of the row it changed, none when it does not. The row lock orders
+    concurrent writers and the condition is re-checked on the newest row, so a shopper is
+    refused only when the stock truly cannot cover them. Either argument may be a column
+    of another statement (checkout takes every line of an order in one statement)."""
+    return compare_and_set(Product, (Product.id == product_id, Product.stock >= quantity),
+                           {"stock": Product.stock - quantity}
+                           ).returning(Product.id, Product.stock)
+
+
+def give(product_id, quantity) -> Update:
+    """Add ``quantity`` to the product's stock; returns ``(id, stock)``."""
+    return compare_and_set(Product, (Product.id == product_id,),
+                           {"stock": Product.stock + quantity}
+                           ).returning(Product.id, Product.stock)
+
+
+def movement(product_id, delta, kind: str, *, created_at, reason: str = "", order_id=None,
+             actor_id=None, import_id=None) -> Insert:
+    """The movement row of a stock change of ``delta``."""
+    return insert_row(StockMovement, {
+        "product_id": product_id, "delta": delta, "kind": constant(kind), "reason": reason,
+        "order_id": order_id, "actor_id": actor_id, "import_id": import_id,
+        "created_at": created_at})
 
 
 def change_stock(session, product_id: int, delta: int, kind: str, *, reason: str = "",
                  order_id: int | None = None, actor_id: int | None = None,
                  import_id: str | None = None) -> int:
-    """Add ``delta`` (negative to take) to a product's stock; returns the stock left.
-
-    ``UPDATE … SET stock = stock + :delta, version = version + 1 WHERE stock + :delta >= 0``:
-    the row lock orders concurrent writers, and the condition is re-checked on the latest
-    row, so a shopper is refused only when the stock truly cannot cover them. Raises
-    ``OutOfStock`` (nothing written) or ``ProductNotFound``.
+    """Add ``delta`` (negative to take) to a product's stock and write its movement row;
+    returns the stock left. Raises ``OutOfStock`` (nothing written) or ``ProductNotFound``.
     """
-    stock_left = session.execute(
-        update(Product)
-        .where(Product.id == product_id, Product.stock + delta >= 0)
-        .values(stock=Product.stock + delta, version=Product.version + 1)
-        .returning(Product.stock)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if stock_left is None:
+    changed = session.execute(
+        take(product_id, -delta) if delta < 0 else give(product_id, delta)).one_or_none()
+    if changed is None:
         raise stock_refusal(session, product_id)
-    session.add(StockMovement(product_id=product_id, delta=delta, kind=kind, reason=reason,
-                              order_id=order_id, actor_id=actor_id, import_id=import_id))
-    return stock_left
+    session.execute(movement(product_id, delta, kind, reason=reason, order_id=order_id,
+                             actor_id=actor_id, import_id=import_id, created_at=utcnow()))
+    return changed.stock
 
 
 def stock_refusal(session, product_id: int) -> DomainError:

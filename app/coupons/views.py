@@ -3,10 +3,10 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from app.coupons import services
+from app.coupons import claims
 from app.db import utcnow
 from app.errors import DomainError
-from app.shop.context import format_local_time
+from app.formatting import format_local_time
 
 bp = Blueprint("coupons", __name__)
 
@@ -17,10 +17,10 @@ def coupon_list():
     now = utcnow()
     mine, claimed = [], set()
     if current_user.is_authenticated:
-        mine = services.my_coupons(current_user.id, now)
+        mine = claims.my_coupons(current_user.id, now)
         claimed = {owned.user_coupon.coupon_id for owned in mine}
     return render_template(
-        "coupons/list.html", coupons=services.list_claimable_coupons(now), mine=mine,
+        "coupons/list.html", coupons=claims.list_claimable_coupons(now), mine=mine,
         claimed=claimed,
     )
 
@@ -38,7 +38,7 @@ def claim(coupon_id: int):
         flash("Please log in to claim coupons.", "info")
         return redirect(url_for("accounts.login", next=back))
     try:
-        user_coupon = services.claim_coupon(current_user.id, coupon_id)
+        user_coupon = claims.claim_coupon(current_user.id, coupon_id)
     except DomainError as error:
         flash(error.detail, "danger")
     else:

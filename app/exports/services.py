@@ -17,16 +17,17 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import func, insert, or_, select, true, update
+from sqlalchemy import Insert, func, or_, select, true, update
 
 from app.coupons.models import UserCoupon
 from app.db import iso, retry_on_conflict, transaction, utcnow
-from app.errors import DomainError
-from app.exports.jobs import (deliver_export, deliver_job_timeout, request_drain, retry_policy,
-                              update_pending_events)
+from app.errors import Conflict, NotFound
+from app.exports.jobs import deliver_export, deliver_job_timeout, request_drain
 from app.exports.models import ExportEvent
+from app.exports.outcomes import retry_policy, update_pending_events
 from app.extensions import db
 from app.jobs import enqueue, uses_queue
+from app.writes import constant, insert_row
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +40,13 @@ RELAY_BATCH = 500
 RELAY_DRAIN_AFTER = 10
 
 
-class ExportEventNotFound(DomainError):
+class ExportEventNotFound(NotFound):
     code = "export_event_not_found"
-    status = 404
     title = "Export event not found"
 
 
-class ExportEventNotRetryable(DomainError):
+class ExportEventNotRetryable(Conflict):
     code = "export_event_not_retryable"
-    status = 409
     title = "This export event was already delivered"
 
 
@@ -82,8 +81,8 @@ def record_order_event(uow, order, kind: str) -> int:
     to products or coupons never change what was exported; ``message()`` adds the event's
     id, kind, time and order id to it. Delivery is handed over after the commit
     (``deliver_after_commit``) and never raises into the caller. Checkout uses the three
-    steps itself (``order_snapshot``, ``write_event`` or its one statement on PostgreSQL,
-    ``deliver_after_commit``): it builds the snapshot before the order has an id.
+    steps itself (``order_snapshot``, ``event_row``, ``deliver_after_commit``): it builds
+    the snapshot before the order has an id.
     """
     event_id = write_event(uow.session, order.id, kind, order_snapshot(uow.session, order),
                            utcnow())
@@ -91,18 +90,23 @@ def record_order_event(uow, order, kind: str) -> int:
     return event_id
 
 
-def write_event(session, order_id: int, kind: str, payload: dict, now) -> int:
-    """Insert a pending outbox row; returns its id. (Checkout on PostgreSQL writes the same
-    row inside its one statement, ``app.orders.services._WRITE_ORDER_PG``.)"""
+def event_row(order_id, kind: str, payload, now) -> Insert:
+    """The pending outbox row of an order's event; returns its ``id``. ``order_id``,
+    ``payload`` and ``now`` may be values or SQL (checkout composes it into its write)."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
-    events = ExportEvent.__table__
     # enqueued_at = commit time: the after-commit hook hands the event over at once, and the
     # relay looks for rows whose last hand-over is too old, so a failed hook costs no extra
     # write here.
-    return session.execute(insert(events).returning(events.c.id), {
-        "order_id": order_id, "kind": kind, "payload": payload, "status": "pending",
-        "attempts": 0, "created_at": now, "enqueued_at": now}).scalar_one()
+    return insert_row(ExportEvent, {
+        "order_id": order_id, "kind": constant(kind), "payload": payload,
+        "status": constant("pending"), "attempts": constant(0), "created_at": now,
+        "enqueued_at": now}).returning(ExportEvent.id)
+
+
+def write_event(session, order_id: int, kind: str, payload: dict, now) -> int:
+    """Insert a pending outbox row (``event_row``) in the caller's transaction; its id."""
+    return session.execute(event_row(order_id, kind, payload, now)).scalar_one()
 
 
 def deliver_after_commit(uow, event_id: int) -> None:

@@ -2,7 +2,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.orders.services import IDEMPOTENCY_KEY_MAX
+from app.idempotency import IDEMPOTENCY_KEY_MAX
 
 EXPIRED = "This checkout page expired; please review your order and pay again."
 

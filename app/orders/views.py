@@ -6,8 +6,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.cart.services import cart_for
-from app.errors import DomainError, show_on_form
-from app.orders import services
+from app.errors import Conflict, DomainError, show_on_form
+from app.coupons.queries import coupon_choices
+from app.orders.cancel import cancel_order
+from app.orders.checkout import place_order
+from app.orders.queries import coupon_name, get_order, order_ledger, orders_page
 from app.orders.forms import CheckoutForm
 from app.paging import page_arg
 from app.wallet.services import get_balance
@@ -19,7 +22,7 @@ def _render_checkout(form: CheckoutForm, selected_coupon: int | None, status: in
     """The checkout summary for the cart as it is now, with ``selected_coupon`` applied
     when it is one of the shopper's coupons and fits this subtotal."""
     cart = cart_for(current_user.id)
-    choices = services.coupon_choices(current_user.id, cart.subtotal)
+    choices = coupon_choices(current_user.id, cart.subtotal)
     chosen = next((c for c in choices if c.id == selected_coupon and c.problem is None), None)
     if selected_coupon is not None and chosen is None and not form.coupon_id.errors:
         form.coupon_id.errors = ["That coupon cannot be used on this order."]
@@ -48,7 +51,7 @@ def pay():
     form = CheckoutForm()
     if form.validate_on_submit():
         try:
-            order, created = services.place_order(
+            order, created = place_order(
                 current_user.id, cart_for(current_user.id).items, form.coupon_id.data,
                 form.idempotency_key.data, from_cart=True,
                 expected_total=form.expected_total.data)
@@ -74,17 +77,17 @@ def pay():
 @bp.get("/orders")
 @login_required
 def order_list():
-    orders = services.orders_page(current_user.id, page_arg())
+    orders = orders_page(current_user.id, page_arg())
     return render_template("orders/order_list.html", orders=orders)
 
 
 @bp.get("/orders/<int:order_id>")
 @login_required
 def order_detail(order_id):
-    order = services.get_order(current_user.id, order_id)
+    order = get_order(current_user.id, order_id)
     return render_template("orders/order_detail.html", order=order,
-                           ledger=services.order_ledger(order),
-                           coupon_name=services.coupon_name(order))
+                           ledger=order_ledger(order),
+                           coupon_name=coupon_name(order))
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -92,10 +95,8 @@ def order_detail(order_id):
 def cancel(order_id):
     """Cancel a paid order; someone else's order is the shop's 404 page."""
     try:
-        order = services.cancel_order(current_user.id, order_id)
-    except services.OrderNotFound:
-        raise
-    except DomainError as error:
+        order = cancel_order(current_user.id, order_id)
+    except Conflict as error:
         flash(error.detail, "danger")
     else:
         flash(f"Order #{order.id} is cancelled; {order.total:,} won are back in your points.",

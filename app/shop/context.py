@@ -1,28 +1,9 @@
 """Values every page template can use: the shopper's balance in the navigation, money format."""
 
-from zoneinfo import ZoneInfo
-
-from flask import Flask, current_app
+from flask import Flask
 from flask_login import current_user
 
-
-def format_won(value) -> str:
-    return f"₩{int(value):,}"
-
-
-def format_local_time(value) -> str:
-    """A UTC datetime shown in the shop's time zone, e.g. ``2026-11-25 14:03 KST``.
-
-    A moment within a day of year 1 or 9999 has no local time (converting overflows): it is
-    shown as it is, with its own zone, since one bad row must not break a page for everyone.
-    """
-    if value is None:
-        return ""
-    try:
-        local = value.astimezone(ZoneInfo(current_app.config["SHOP_TIMEZONE"]))
-    except OverflowError:
-        local = value
-    return local.strftime("%Y-%m-%d %H:%M %Z")
+from app.formatting import format_local_time, format_won
 
 
 def register_template_context(app: Flask) -> None:

@@ -8,11 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
+from app.idempotency import IDEMPOTENCY_KEY_MAX
 
 # What top-ups may lift a balance to. Refunds may pass it: a shop always gives a shopper's
 # money back, so the database holds no CHECK for it (migration 0004).
 MAX_BALANCE = 100_000_000
-IDEMPOTENCY_KEY_MAX = 100
 
 
 class Wallet(VersionedMixin, db.Model):

@@ -8,53 +8,48 @@ brings it back under the cap.
 
 from __future__ import annotations
 
-import re
+import functools
 
-from sqlalchemy import Row, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, Insert, Integer, Row, String, Update, bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db import retry_on_conflict, transaction, utcnow
-from app.errors import DomainError, InvalidInput
+from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
-from app.wallet.models import IDEMPOTENCY_KEY_MAX, MAX_BALANCE, LedgerEntry, Wallet
+from app.idempotency import check_idempotency_key
+from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
+from app.writes import compare_and_set, constant, insert_row
 
 MIN_CHARGE = 1
 MAX_CHARGE = 1_000_000
 TOP_UP_ATTEMPTS = 5
-# Printable ASCII without spaces, as checkout takes it: UUIDs or tokens, safe in logs.
-_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,%d}" % IDEMPOTENCY_KEY_MAX)
 
 
-class InvalidAmount(DomainError):
+class InvalidAmount(InvalidInput):
     code = "invalid_amount"
-    status = 422
     title = "Invalid amount"
     field = "amount"
 
 
-class BalanceLimitExceeded(DomainError):
+class BalanceLimitExceeded(InvalidInput):
     code = "balance_limit_exceeded"
-    status = 422
     title = "Balance limit exceeded"
     field = "amount"
 
 
-class InsufficientPoints(DomainError):
+class InsufficientPoints(Conflict):
     code = "insufficient_points"
-    status = 409
     title = "Not enough points"
 
 
-class IdempotencyKeyReused(DomainError):
+class IdempotencyKeyReused(InvalidInput):
     # 422, as the IETF Idempotency-Key draft answers a key replayed with another payload.
     code = "idempotency_key_reused"
-    status = 422
     title = "Idempotency key already used"
 
 
-class WalletNotFound(DomainError):
+class WalletNotFound(NotFound):
     code = "wallet_not_found"
-    status = 404
     title = "Wallet not found"
 
 
@@ -65,89 +60,67 @@ def check_charge_amount(amount) -> int:
     return amount
 
 
-def check_idempotency_key(key) -> str | None:
-    """None, or 1 to 100 printable ASCII characters without spaces."""
-    if key is None:
-        return None
-    if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise InvalidInput(f"An idempotency key is 1 to {IDEMPOTENCY_KEY_MAX} printable "
-                           "characters without spaces.", field="idempotency_key")
-    return key
-
-
 _LEDGER = LedgerEntry.__table__
-_LEDGER_COLUMNS = ", ".join(column.name for column in _LEDGER.columns)
 
 
-def _balance_change_sql(order_id: str, idempotency_key: str) -> str:
-    # Only a top-up ('charge') is held to the cap; payments and refunds only to >= 0.
-    return f"""
-    changed AS (
-        UPDATE wallets SET balance = balance + :delta, version = version + 1
-         WHERE user_id = :user_id AND balance + :delta >= 0
-           AND (:kind <> 'charge' OR balance + :delta <= {MAX_BALANCE})
-        RETURNING balance
-    ), ledger AS (
-        INSERT INTO ledger_entries (user_id, kind, amount, balance_after, order_id, created_at,
-                                    idempotency_key)
-        SELECT :user_id, :kind, :delta, balance, {order_id}, :created_at, {idempotency_key}
-          FROM changed
-        RETURNING *
-    )"""
+def balance_change(user_id, delta, kind: str) -> Update:
+    """Add ``delta`` to the wallet only where the new balance stays at or above 0 (and, for
+    a top-up, ``charge``, at or below MAX_BALANCE: a payment or refund is held to >= 0
+    only, so a balance above the cap still pays); returns the new ``balance``, or no row.
+    ``user_id`` and ``delta`` may be values or SQL (checkout binds them once)."""
+    allowed = [Wallet.user_id == user_id, Wallet.balance + delta >= constant(0)]
+    if kind == "charge":
+        allowed.append(Wallet.balance + delta <= MAX_BALANCE)
+    return compare_and_set(Wallet, allowed, {"balance": Wallet.balance + delta}
+                           ).returning(Wallet.balance)
 
 
-def balance_change_sql(order_id: str = ":order_id") -> str:
-    """PostgreSQL: the compare-and-set and its ledger row as two CTEs, ``changed`` and
-    ``ledger`` (``RETURNING *``), for one statement with parameters ``:user_id``, ``:kind``,
-    ``:delta`` and ``:created_at``. ``order_id`` is the SQL for the row's order id, so a
-    checkout can write its payment in the statement that inserts the order. Only a
-    ``charge`` is held to the balance cap, so a balance above it still pays.
-    """
-    return _balance_change_sql(order_id, "NULL")
+def ledger_row(user_id, kind: str, delta, balance_after, *, order_id=None, created_at,
+               idempotency_key=None) -> Insert:
+    """The ledger row of a balance change; ``balance_after`` is what the change returned."""
+    return insert_row(LedgerEntry, {
+        "user_id": user_id, "kind": constant(kind), "amount": delta,
+        "balance_after": balance_after,
+        "order_id": order_id, "created_at": created_at, "idempotency_key": idempotency_key})
 
 
-# On PostgreSQL the compare-and-set and its ledger row are one statement: one round trip
-# instead of two, and no unit-of-work flush (docs/BENCHMARKS.md). Columns by name: a
-# column added by a migration comes last in the table, wherever the model declares it.
-_CHANGE_BALANCE_PG = text(
-    f"WITH {_balance_change_sql(':order_id', ':idempotency_key')} "
-    f"SELECT {_LEDGER_COLUMNS} FROM ledger"
-).columns(*_LEDGER.columns)
+@functools.cache
+def _change_balance_pg(kind: str):
+    # On PostgreSQL the compare-and-set and its ledger row are one statement: one round trip
+    # instead of two, and no unit-of-work flush (docs/BENCHMARKS.md). Built once per kind:
+    # SQLAlchemy then finds its compiled form by the statement's memoized cache key. No
+    # parameter is named after a column: SQLAlchemy would add it to the UPDATE's SET.
+    user_id, delta = bindparam("holder", type_=Integer), bindparam("points", type_=BigInteger)
+    changed = balance_change(user_id, delta, kind).cte("changed")
+    ledger = ledger_row(user_id, kind, delta, changed.c.balance,
+                        order_id=bindparam("for_order", type_=Integer),
+                        created_at=bindparam("at", type_=_LEDGER.c.created_at.type),
+                        idempotency_key=bindparam("key", type_=String)
+                        ).returning(*_LEDGER.columns).cte("ledger")
+    return select(ledger)
 
 
 def change_balance(session, user_id: int, delta: int, kind: str, order_id: int | None = None,
                    *, idempotency_key: str | None = None) -> Row:
     """Add ``delta`` to the wallet and write its ledger row, inside the caller's transaction.
 
-    A compare-and-set on the invariant itself: the UPDATE applies only if the new balance
-    stays at or above 0 (and, for a ``charge``, at or below MAX_BALANCE), bumps ``version``
-    (so ORM writers holding an older copy get ``StaleDataError``), and returns the new
-    balance. No read-then-write, so concurrent top-ups never lose to each other; they queue
-    on the row lock for microseconds. Returns the ledger row as written (a ``Row`` with
-    ``LedgerEntry``'s columns as attributes: reading it back as an ORM entity cost more than
-    the statement itself). A ledger row with the user's ``idempotency_key`` already there
-    raises ``IntegrityError`` and changes nothing.
+    A compare-and-set on the invariant itself (``balance_change``): no read-then-write, so
+    concurrent top-ups never lose to each other; they queue on the row lock for
+    microseconds. Returns the ledger row as written (a ``Row`` with ``LedgerEntry``'s
+    columns as attributes: reading it back as an ORM entity cost more than the statement
+    itself). A ledger row with the user's ``idempotency_key`` already there raises
+    ``IntegrityError`` and changes nothing.
     """
-    values = {"user_id": user_id, "kind": kind, "delta": delta, "order_id": order_id,
-              "created_at": utcnow(), "idempotency_key": idempotency_key}
+    now = utcnow()
     if session.get_bind().dialect.name == "postgresql":
-        entry = session.execute(_CHANGE_BALANCE_PG, values).one_or_none()
+        entry = session.execute(_change_balance_pg(kind), {
+            "holder": user_id, "points": delta, "for_order": order_id, "at": now,
+            "key": idempotency_key}).one_or_none()
     else:
-        allowed = [Wallet.user_id == user_id, Wallet.balance + delta >= 0]
-        if kind == "charge":
-            allowed.append(Wallet.balance + delta <= MAX_BALANCE)
-        new_balance = session.execute(
-            update(Wallet)
-            .where(*allowed)
-            .values(balance=Wallet.balance + delta, version=Wallet.version + 1)
-            .returning(Wallet.balance)
-            .execution_options(synchronize_session=False)
-        ).scalar_one_or_none()
-        entry = None if new_balance is None else session.execute(
-            insert(_LEDGER).returning(*_LEDGER.columns),
-            {"user_id": user_id, "kind": kind, "amount": delta, "balance_after": new_balance,
-             "order_id": order_id, "created_at": values["created_at"],
-             "idempotency_key": idempotency_key}).one()
+        balance = session.execute(balance_change(user_id, delta, kind)).scalar_one_or_none()
+        entry = None if balance is None else session.execute(
+            ledger_row(user_id, kind, delta, balance, order_id=order_id, created_at=now,
+                       idempotency_key=idempotency_key).returning(*_LEDGER.columns)).one()
     if entry is None:
         raise balance_refusal(session, user_id, delta)
     return entry

@@ -5,7 +5,7 @@ Revises: 0002_security
 Create Date: 2026-11-25 07:45:00
 
 PostgreSQL only. Checkout writes a whole order in one statement that commits on its own
-(app/orders/services.py); when one of its compare-and-sets finds its row no longer allows
+(app/orders/one_statement.py); when one of its compare-and-sets finds its row no longer allows
 the sale, the statement calls this function, whose error rolls the statement back. SQLite
 runs checkout in an ordinary transaction and needs nothing here.
 """

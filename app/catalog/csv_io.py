@@ -1,0 +1,230 @@
+"""The catalog as CSV: the product export, and reading a stock-receipt file into a preview
+(decode, parse, check every row, find each product) without changing anything.
+Applying a preview is ``app.catalog.stock_imports``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+
+from app.catalog.editing import DELTA_MAX, REASON_MAX
+from app.catalog.models import Product
+from app.errors import InvalidInput
+from app.extensions import db
+
+CSV_MAX_BYTES = 1_000_000
+CSV_MAX_ROWS = 5_000
+EXPORT_COLUMNS = ("id", "name", "price", "stock", "is_active", "description", "created_at")
+
+
+def _csv_cell(value) -> str:
+    """Text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
+    text = "" if value is None else str(value)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def export_products_csv() -> str:
+    """Every product as CSV (UTF-8), hidden ones included, by id."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for product in db.session.scalars(select(Product).order_by(Product.id)):
+        writer.writerow([product.id, _csv_cell(product.name), product.price, product.stock,
+                         "yes" if product.is_active else "no", _csv_cell(product.description),
+                         product.created_at.isoformat()])
+    return out.getvalue()
+
+
+@dataclass
+class ReceiptRow:
+    """One data line of a stock-receipt CSV, as the preview shows it."""
+
+    line: int
+    raw_product: str
+    raw_quantity: str
+    reason: str
+    product_id: int | None = None
+    product_name: str | None = None
+    stock_before: int | None = None
+    quantity: int | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def stock_after(self) -> int | None:
+        if self.stock_before is None or self.quantity is None:
+            return None
+        return self.stock_before + self.quantity
+
+
+@dataclass
+class ReceiptPreview:
+    rows: list[ReceiptRow]
+    file_errors: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and bool(self.rows) and not any(r.errors for r in self.rows)
+
+    @property
+    def bad_rows(self) -> list[ReceiptRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def total_units(self) -> int:
+        return sum(row.quantity or 0 for row in self.rows)
+
+def decode_csv(data: bytes) -> str:
+    """The uploaded bytes as text: UTF-8 (a BOM is fine), at most ``CSV_MAX_BYTES``."""
+    if len(data) > CSV_MAX_BYTES:
+        raise InvalidInput(f"The file is larger than {CSV_MAX_BYTES // 1000:,} kB.", field="file")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("The file is not UTF-8 text; save it as 'CSV UTF-8'.",
+                           field="file") from None
+
+
+def _header_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    columns = {name.strip().lower(): index for index, name in enumerate(header)}
+    errors = []
+    if "quantity" not in columns or "reason" not in columns or not (
+            "product_id" in columns or "name" in columns):
+        errors.append("The first line must name the columns: product_id or name, quantity, "
+                      "reason.")
+    return columns, errors
+
+
+def _cell(record: list[str], columns: dict[str, int], name: str) -> str:
+    index = columns.get(name)
+    if index is None or index >= len(record):
+        return ""
+    return record[index].strip()
+
+
+def preview_receipts(text: str) -> ReceiptPreview:
+    """Parse and check every row of a stock-receipt CSV without changing anything.
+
+    Columns: ``product_id`` or ``name`` (exact name; must be unique), ``quantity`` (a whole
+    number from 1 to 1,000,000) and ``reason`` (required). Blank lines are skipped.
+    """
+    if len(text.encode()) > CSV_MAX_BYTES:
+        return ReceiptPreview([], [f"The file is larger than {CSV_MAX_BYTES // 1000:,} kB."])
+    try:
+        records = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        return ReceiptPreview([], [f"This is not a readable CSV file: {exc}."])
+    if not records:
+        return ReceiptPreview([], ["The file is empty."])
+    columns, file_errors = _header_map(records[0])
+    if file_errors:
+        return ReceiptPreview([], file_errors)
+    rows = []
+    for line, record in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in record):
+            continue
+        raw_id, raw_name = _cell(record, columns, "product_id"), _cell(record, columns, "name")
+        rows.append(ReceiptRow(line=line, raw_product=raw_id or raw_name,
+                               raw_quantity=_cell(record, columns, "quantity"),
+                               reason=_cell(record, columns, "reason")))
+        rows[-1].errors = _check_row(rows[-1], raw_id, raw_name)
+    if not rows:
+        file_errors.append("The file has no rows to import.")
+    elif len(rows) > CSV_MAX_ROWS:
+        file_errors.append(f"A file has at most {CSV_MAX_ROWS:,} rows; split it.")
+    if not file_errors:
+        _resolve_products(rows)
+    return ReceiptPreview(rows, file_errors)
+
+
+def _check_row(row: ReceiptRow, raw_id: str, raw_name: str) -> list[str]:
+    cells = {"product_id": raw_id, "name": raw_name, "quantity": row.raw_quantity,
+             "reason": row.reason}
+    # PostgreSQL stores no NUL in text, and a NUL is never what an admin meant to type.
+    with_nul = [column for column, value in cells.items() if "\x00" in value]
+    if with_nul:
+        # The preview still shows the row, with a visible mark where each NUL was.
+        row.raw_product, row.raw_quantity, row.reason = (
+            value.replace("\x00", "\ufffd")
+            for value in (row.raw_product, row.raw_quantity, row.reason))
+        return [f"the {column} column contains a NUL character" for column in with_nul]
+    errors = []
+    if raw_id:
+        if raw_id.isascii() and raw_id.isdigit() and len(raw_id) <= 9:
+            row.product_id = int(raw_id)
+        else:
+            errors.append(f"product_id '{raw_id}' is not a product number")
+    elif not raw_name:
+        errors.append("no product_id or name")
+    if raw_name and not raw_id:
+        row.product_name = raw_name
+    quantity = row.raw_quantity
+    if quantity.isascii() and quantity.isdigit() and 1 <= int(quantity) <= DELTA_MAX:
+        row.quantity = int(quantity)
+    else:
+        errors.append(f"quantity '{quantity}' is not a whole number from 1 to {DELTA_MAX:,}")
+    if not row.reason:
+        errors.append("no reason")
+    elif len(row.reason) > REASON_MAX:
+        errors.append(f"the reason is longer than {REASON_MAX} characters")
+    return errors
+
+
+def _resolve_products(rows: list[ReceiptRow]) -> None:
+    """Find each row's product (by id, or by its unique exact name); note what is missing."""
+    ids = {row.product_id for row in rows if row.product_id is not None}
+    names = {row.product_name for row in rows if row.product_id is None and row.product_name}
+    by_id = {p.id: p for p in db.session.execute(
+        select(Product.id, Product.name, Product.stock).where(Product.id.in_(ids))
+    )} if ids else {}
+    by_name: dict[str, list] = {}
+    if names:
+        for p in db.session.execute(
+                select(Product.id, Product.name, Product.stock).where(Product.name.in_(names))):
+            by_name.setdefault(p.name, []).append(p)
+    running: dict[int, int] = {}
+    for row in rows:
+        if row.product_id is not None:
+            product = by_id.get(row.product_id)
+            if product is None:
+                row.errors.append(f"there is no product #{row.product_id}")
+                continue
+        elif row.product_name:
+            matches = by_name.get(row.product_name, [])
+            if not matches:
+                row.errors.append(f"there is no product named '{row.product_name}'")
+                continue
+            if len(matches) > 1:
+                row.errors.append(f"{len(matches)} products are named '{row.product_name}'; "
+                                  "use product_id")
+                continue
+            product = matches[0]
+        else:
+            continue
+        row.product_id, row.product_name = product.id, product.name
+        # Several rows for one product add up: show each row's stock as it will be then.
+        row.stock_before = running.get(product.id, product.stock)
+        if row.quantity is not None:
+            running[product.id] = row.stock_before + row.quantity
+
+
+def sample_receipts_csv() -> str:
+    """The import page's example, written for this shop's products so it imports as shown.
+
+    One row names its product by id, the other by a name no other product has.
+    """
+    by_id = db.session.execute(select(Product.id).order_by(Product.id).limit(1)).scalar()
+    by_name = db.session.execute(
+        select(Product.name).group_by(Product.name).having(func.count() == 1)
+        .order_by(func.min(Product.id)).limit(1)).scalar()
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerows([("product_id", "name", "quantity", "reason"),
+                      (by_id or 12, "", 40, "delivery 4711"),
+                      ("", by_name or "Green tea", 5, "delivery 4712, pallet 2")])
+    return out.getvalue()

@@ -1,0 +1,222 @@
+"""What shop admins change in the catalog: products (create, edit, hide) and their stock.
+
+Every stock change goes through ``change_stock`` (a compare-and-set on ``stock + delta >= 0``
+plus a ``stock_movements`` row in the same transaction), so a product's stock always equals
+the sum of its movements and no adjustment can take it below zero, however many run at once.
+The validators are the same rules for the pages, the API and the CSV import.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import DataError
+
+from app.catalog.models import Product
+from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
+from app.db import is_id, retry_on_conflict, transaction
+from app.errors import InvalidInput
+
+NAME_MAX = 120
+DESCRIPTION_MAX = 5000
+REASON_MAX = 200
+PRICE_MAX = 100_000_000  # the most a wallet can hold: dearer products could never be bought
+STOCK_MAX = 1_000_000
+DELTA_MAX = 1_000_000
+ADJUSTMENT_KINDS = ("receipt", "correction")
+EDITABLE_FIELDS = ("name", "price", "description", "is_active")
+# An edit is a version-checked ORM write, and every sale or adjustment committed between its
+# read and its write bumps the version. Five attempts were not always enough against 20
+# concurrent adjustments on a loaded machine (tests/integration/test_inventory_concurrency.py).
+WRITE_ATTEMPTS = 10
+
+
+# --- validation: the same rules for the pages, the API and the CSV import ---------------
+
+
+def check_name(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("Enter the product's name.", field="name")
+    value = value.strip()
+    if len(value) > NAME_MAX:
+        raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
+    return value
+
+
+def check_price(value) -> int:
+    if type(value) is not int or not 0 <= value <= PRICE_MAX:
+        raise InvalidInput(f"A price is a whole number of won from 0 to {PRICE_MAX:,}.",
+                           field="price")
+    return value
+
+
+def check_stock(value) -> int:
+    if type(value) is not int or not 0 <= value <= STOCK_MAX:
+        raise InvalidInput(f"Initial stock is a whole number from 0 to {STOCK_MAX:,}.",
+                           field="stock")
+    return value
+
+
+def check_description(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput("A description is text.", field="description")
+    if len(value) > DESCRIPTION_MAX:
+        raise InvalidInput(f"A description has at most {DESCRIPTION_MAX:,} characters.",
+                           field="description")
+    return value.strip()
+
+
+def check_is_active(value) -> bool:
+    if type(value) is not bool:
+        raise InvalidInput("'is_active' is true or false.", field="is_active")
+    return value
+
+
+def check_reason(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("Say why the stock changes (e.g. 'delivery 4711', 'recount').",
+                           field="reason")
+    value = value.strip()
+    if len(value) > REASON_MAX:
+        raise InvalidInput(f"A reason has at most {REASON_MAX} characters.", field="reason")
+    return value
+
+
+def check_adjustment(delta, kind) -> tuple[int, str]:
+    """A receipt adds goods; a correction (a recount) may go either way; never zero."""
+    if kind not in ADJUSTMENT_KINDS:
+        raise InvalidInput("An adjustment is a receipt or a correction.", field="kind")
+    if type(delta) is not int or delta == 0 or abs(delta) > DELTA_MAX:
+        raise InvalidInput(f"The change is a whole number from -{DELTA_MAX:,} to {DELTA_MAX:,},"
+                           " not 0.", field="delta")
+    if kind == "receipt" and delta < 0:
+        raise InvalidInput("A receipt adds stock; record a loss as a correction.", field="delta")
+    return delta, kind
+
+
+_CHECKS = {"name": check_name, "price": check_price, "description": check_description,
+           "is_active": check_is_active}
+
+
+def _clean_fields(fields: dict) -> dict:
+    unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidInput(f"These fields cannot be changed here: {', '.join(unknown)}.")
+    return {name: _CHECKS[name](value) for name, value in fields.items()}
+
+
+def check_product_id(product_id) -> int:
+    if not is_id(product_id):
+        raise ProductNotFound(f"There is no product #{product_id}.")
+    return product_id
+
+
+def apply_stock_change(session, product_id: int, delta: int, kind: str, reason: str,
+                       actor_id: int | None, import_id: str | None = None) -> int:
+    """``change_stock`` with an admin's words for its refusals."""
+    try:
+        return change_stock(session, product_id, delta, kind, reason=reason, actor_id=actor_id,
+                            import_id=import_id)
+    except DataError:
+        # PostgreSQL's 32-bit stock column overflowed: bad input, not a server fault.
+        raise InvalidInput("That would take the stock beyond what can be stored.",
+                           field="delta") from None
+    except OutOfStock:
+        # An admin broke the floor rule; the shopper's "Only 5 of … left" would not say so.
+        stock = session.scalar(select(Product.stock).where(Product.id == product_id))
+        raise OutOfStock(f"Stock cannot go below 0 ({stock:,} in stock).",
+                         field="delta") from None
+
+
+# --- services ---------------------------------------------------------------------------
+
+
+@retry_on_conflict(attempts=WRITE_ATTEMPTS)
+def create_product(name, price, stock, description="", is_active=True,
+                   actor_id: int | None = None) -> Product:
+    """A new product; its initial stock is an ``initial`` movement so stock = Σ movements."""
+    name, price, stock = check_name(name), check_price(price), check_stock(stock)
+    description, is_active = check_description(description), check_is_active(is_active)
+    with transaction() as uow:
+        product = Product(name=name, price=price, stock=0, description=description,
+                          is_active=is_active)
+        uow.session.add(product)
+        uow.session.flush()
+        if stock:
+            change_stock(uow.session, product.id, stock, "initial", reason="Initial stock",
+                         actor_id=actor_id)
+            # change_stock wrote behind the ORM's back: reload stock and version.
+            uow.session.refresh(product)
+    return product
+
+
+def _update_fields(session, product_id: int, fields: dict) -> Product:
+    product = session.get(Product, check_product_id(product_id))
+    if product is None:
+        raise ProductNotFound(f"There is no product #{product_id}.")
+    for name, value in fields.items():
+        setattr(product, name, value)
+    session.flush()
+    return product
+
+
+@retry_on_conflict(attempts=WRITE_ATTEMPTS)
+def update_product(product_id: int, **fields) -> Product:
+    """Change name, price, description or visibility (``is_active``).
+
+    An ORM write on the versioned row: a sale or adjustment committed since the row was read
+    makes the flush fail with ``StaleDataError``, and the whole unit of work is retried on
+    the fresh row, so the edit never overwrites the stock someone else just changed.
+    """
+    fields = _clean_fields(fields)
+    if not fields:
+        raise InvalidInput("Nothing to change.")
+    with transaction() as uow:
+        product = _update_fields(uow.session, product_id, fields)
+    return product
+
+
+@retry_on_conflict(attempts=WRITE_ATTEMPTS)
+def adjust_stock(product_id: int, delta, kind: str, reason, actor_id: int | None) -> int:
+    """Receive goods (``receipt``, delta > 0) or correct a count (``correction``, ±delta).
+
+    A reason is required. The stock never goes below zero: ``OutOfStock`` ("Stock cannot go
+    below 0") and nothing is written. Returns the stock after the change.
+    """
+    product_id = check_product_id(product_id)
+    delta, kind = check_adjustment(delta, kind)
+    reason = check_reason(reason)
+    with transaction() as uow:
+        return apply_stock_change(uow.session, product_id, delta, kind, reason, actor_id)
+
+
+@retry_on_conflict(attempts=WRITE_ATTEMPTS)
+def patch_product(product_id: int, fields: dict, stock_delta=None, reason=None,
+                  actor_id: int | None = None) -> Product:
+    """Field changes and a stock change in one transaction: both happen, or neither.
+
+    A positive ``stock_delta`` is recorded as a ``receipt``, a negative one as a
+    ``correction``; either needs a reason.
+    """
+    product_id = check_product_id(product_id)
+    fields = _clean_fields(fields)
+    if stock_delta is not None:
+        positive = type(stock_delta) is int and stock_delta > 0
+        stock_delta, kind = check_adjustment(stock_delta, "receipt" if positive else "correction")
+        reason = check_reason(reason)
+    elif reason is not None:
+        raise InvalidInput("A reason goes with a stock_delta.", field="reason")
+    if not fields and stock_delta is None:
+        raise InvalidInput("Nothing to change.")
+    with transaction() as uow:
+        product = _update_fields(uow.session, product_id, fields) if fields else None
+        if stock_delta is not None:
+            apply_stock_change(uow.session, product_id, stock_delta, kind, reason, actor_id)
+        # change_stock wrote behind the ORM's back: read the row as it is now.
+        if product is None:
+            product = uow.session.get(Product, product_id, populate_existing=True)
+        else:
+            uow.session.refresh(product)
+    return product
+

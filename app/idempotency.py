@@ -1,0 +1,23 @@
+"""The one rule for an ``Idempotency-Key``, shared by checkout and top-ups: each stores the key
+on its row under a unique constraint per shopper, so a retried request finds the first one's
+result instead of doing it twice."""
+
+from __future__ import annotations
+
+import re
+
+from app.errors import InvalidInput
+
+IDEMPOTENCY_KEY_MAX = 100
+# Printable ASCII without spaces: what clients send as UUIDs or tokens, safe in logs and URLs.
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,%d}" % IDEMPOTENCY_KEY_MAX)
+
+
+def check_idempotency_key(key) -> str | None:
+    """None, or 1 to 100 printable ASCII characters without spaces."""
+    if key is None:
+        return None
+    if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInput(f"An idempotency key is 1 to {IDEMPOTENCY_KEY_MAX} printable "
+                           "characters without spaces.", field="idempotency_key")
+    return key
