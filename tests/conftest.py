@@ -21,10 +21,11 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.accounts import services as accounts
 from app.catalog.models import Product, StockMovement
-from app.coupons.services import SOLD_OUT_HERE
+from app.coupons.claims import SOLD_OUT_HERE
 from app.db import transaction
 from app.extensions import cache, db
 from app.wallet.services import change_balance
+from tests.helpers import bearer_header, every_row, post_form
 
 USING_POSTGRES = bool(os.environ.get("DATABASE_URL"))
 
@@ -176,7 +177,6 @@ def make_product(app):
 @pytest.fixture
 def login(client):
     """login(user) logs the test client in through the real login form."""
-    from tests.helpers import post_form
 
     def do_login(user, password: str = PASSWORD):
         response = post_form(client, "/login", {"email": user.email, "password": password})
@@ -195,6 +195,23 @@ def api_token(app):
             return accounts.issue_token(user)
 
     return issue
+
+
+@pytest.fixture
+def bearer(api_token):
+    """bearer(user) → request headers carrying a fresh API token for ``user``."""
+
+    def headers(user) -> dict:
+        return bearer_header(api_token(user))
+
+    return headers
+
+
+@pytest.fixture
+def db_snapshot(app):
+    """db_snapshot() → every row of every table (``tests.helpers.every_row``), for checking
+    that a refused call changed nothing and for reading what an accepted one wrote."""
+    return lambda: every_row(app)
 
 
 # --- Playwright: a live server and Debian's Chromium ------------------------------------

@@ -1,5 +1,5 @@
-"""Small helpers the tests share: CSRF-aware form posts, a real-thread race runner, and a
-statement counter."""
+"""Small helpers the tests share: CSRF-aware form posts, the problem+json check, bearer
+headers, the whole-database snapshot, a real-thread race runner, and a statement counter."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from html.parser import HTMLParser
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.errors import DomainError
+from app.extensions import db
 
 _CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
 
@@ -29,6 +30,64 @@ def post_form(client, url: str, data: dict, *, token_from: str | None = None, **
     """POST ``data`` to ``url`` with the CSRF token a browser would have (from ``token_from``)."""
     token = csrf_token(client, token_from or url)
     return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    """The problem+json body of ``response``, after checking its status, code and shape."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert set(body) == {"type", "title", "status", "detail", "code"}
+    assert body["status"] == status
+    assert body["code"] == code
+    assert body["type"].endswith("/" + code.replace("_", "-"))
+    assert body["title"] and body["detail"]
+    return body
+
+
+def bearer_header(token: str) -> dict:
+    """Request headers carrying the API token ``token``."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def every_row(app) -> dict[str, list[dict]]:
+    """Every row of every table, as dicts, in primary-key order.
+
+    Equal snapshots before and after a refused call mean it changed nothing anywhere.
+    """
+    with app.app_context():
+        rows = {}
+        for table in db.metadata.sorted_tables:
+            query = select(table).order_by(*table.primary_key.columns)
+            rows[table.name] = [dict(row._mapping) for row in db.session.execute(query)]
+        db.session.remove()
+        return rows
+
+
+def changed_tables(before: dict, after: dict) -> set[str]:
+    """The names of the tables whose rows differ between two snapshots."""
+    return {table for table in before if before[table] != after[table]}
+
+
+def column(snapshot: dict, table: str, name: str, *, by: str = "id") -> dict:
+    """``{row[by]: row[name]}`` for the rows of ``table`` in a snapshot."""
+    return {row[by]: row[name] for row in snapshot[table]}
+
+
+def wallet_of(snapshot: dict, user_id: int) -> tuple[int | None, list[tuple]]:
+    """One shopper's balance and ledger rows ``(kind, amount, balance_after)``, oldest first."""
+    balance = column(snapshot, "wallets", "balance", by="user_id").get(user_id)
+    entries = [(entry["kind"], entry["amount"], entry["balance_after"])
+               for entry in snapshot["ledger_entries"] if entry["user_id"] == user_id]
+    return balance, entries
+
+
+def totals(snapshot: dict, table: str, name: str, *, by: str) -> dict:
+    """The sum of ``name`` per ``by`` over the rows of ``table`` (movements, daily sales)."""
+    sums: Counter = Counter()
+    for row in snapshot[table]:
+        sums[row[by]] += row[name]
+    return dict(sums)
 
 
 def run_concurrently(app, fn, calls: list[tuple], *, workers: int | None = None) -> list:

@@ -22,6 +22,7 @@ def _log_in(page, base_url, user):
     expect(page.get_by_role("alert")).to_contain_text("Welcome back")
 
 
+@pytest.mark.slow
 def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_user,
                                                  output_path):
     admin = make_user(is_admin=True, name="Ada Admin", email="ada@storefront.test")

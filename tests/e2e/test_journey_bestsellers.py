@@ -10,6 +10,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.e2e
 
 
+@pytest.mark.slow
 def test_home_page_best_sellers_follow_the_orders(page, app, base_url, make_user, make_product,
                                                   shopper, buy, cancel, monkeypatch):
     # Recompute on every request here; the 60-second rule is tested in the integration tests.

@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from tests.helpers import csrf_token
+from tests.helpers import assert_problem, csrf_token
 
 ADMIN_API_PREFIX = "/api/v1/admin/"
 
@@ -93,19 +93,19 @@ def test_the_admin_link_is_shown_to_admins_only(client, login, make_user, admin_
     assert b'href="/admin"' in client.get("/").data
 
 
-def test_admin_api_needs_a_token(app, client, one_of_each, problem_of):
+def test_admin_api_needs_a_token(app, client, one_of_each):
     for method, url in _calls(_api_admin_rules(app), one_of_each):
         response = client.open(url, method=method, json={})
-        problem_of(response, 401, "unauthenticated")
+        assert_problem(response, 401, "unauthenticated")
         response = client.open(url, method=method, json={},
                                headers={"Authorization": "Bearer not-a-token"})
-        problem_of(response, 401, "unauthenticated")
+        assert_problem(response, 401, "unauthenticated")
 
 
-def test_admin_api_refuses_shoppers(app, client, make_user, bearer, one_of_each, problem_of):
+def test_admin_api_refuses_shoppers(app, client, make_user, bearer, one_of_each):
     headers = bearer(make_user())
     for method, url in _calls(_api_admin_rules(app), one_of_each):
-        problem_of(client.open(url, method=method, json={}, headers=headers), 403, "forbidden")
+        assert_problem(client.open(url, method=method, json={}, headers=headers), 403, "forbidden")
 
 
 def test_admin_api_lets_admins_through(app, client, admin_user, bearer, one_of_each):

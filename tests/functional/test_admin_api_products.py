@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.catalog.models import StockMovement
 from app.extensions import db
+from tests.helpers import assert_problem
 
 
 @pytest.fixture
@@ -14,7 +15,7 @@ def admin_headers(admin_user, bearer):
     return bearer(admin_user)
 
 
-def test_create_product(client, admin_headers, admin_user, app, stock_state):
+def test_create_product(client, admin_headers, admin_user, app):
     response = client.post("/api/v1/admin/products", headers=admin_headers, json={
         "name": "Jasmine tea", "price": 7_000, "stock": 25, "description": "Floral."})
     assert response.status_code == 201
@@ -53,18 +54,18 @@ def test_description_is_optional(client, admin_headers):
     {"name": "Tea", "price": 100, "stock": 1, "stock_delta": 5},
     {"name": ["Tea"], "price": 100, "stock": 1},
 ])
-def test_create_refuses_bad_bodies(client, admin_headers, problem_of, stock_state, body):
-    before = stock_state()
-    problem_of(client.post("/api/v1/admin/products", headers=admin_headers, json=body),
-               422, "invalid_input")
-    assert stock_state() == before
+def test_create_refuses_bad_bodies(client, admin_headers, db_snapshot, body):
+    before = db_snapshot()
+    assert_problem(client.post("/api/v1/admin/products", headers=admin_headers, json=body),
+                   422, "invalid_input")
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("data", ["{not json", "[1, 2]", ""])
-def test_malformed_bodies(client, admin_headers, problem_of, data):
+def test_malformed_bodies(client, admin_headers, data):
     response = client.post("/api/v1/admin/products", headers=admin_headers, data=data,
                            content_type="application/json")
-    problem_of(response, 400, "malformed_request")
+    assert_problem(response, 400, "malformed_request")
 
 
 def test_patch_name_price_and_stock_together(client, admin_headers, admin_user, make_product,
@@ -93,15 +94,15 @@ def test_patch_name_price_and_stock_together(client, admin_headers, admin_user, 
 
 
 def test_patch_below_zero_is_409_and_changes_nothing(client, admin_headers, make_product,
-                                                     problem_of, stock_state):
+                                                     db_snapshot):
     product = make_product(name="Old", price=1_000, stock=5)
-    before = stock_state()
-    body = problem_of(client.patch(f"/api/v1/admin/products/{product.id}",
-                                   headers=admin_headers,
-                                   json={"name": "New", "stock_delta": -6, "reason": "x"}),
-                      409, "out_of_stock")
+    before = db_snapshot()
+    body = assert_problem(client.patch(f"/api/v1/admin/products/{product.id}",
+                                       headers=admin_headers,
+                                       json={"name": "New", "stock_delta": -6, "reason": "x"}),
+                          409, "out_of_stock")
     assert body["detail"] == "Stock cannot go below 0 (5 in stock)."
-    assert stock_state() == before
+    assert db_snapshot() == before
     assert client.get(f"/api/v1/products/{product.id}").get_json()["name"] == "Old"
 
 
@@ -122,18 +123,18 @@ def test_patch_below_zero_is_409_and_changes_nothing(client, admin_headers, make
     {"name": ""},
     {"description": "not patchable by the contract"},
 ])
-def test_patch_refuses_bad_bodies(client, admin_headers, make_product, problem_of, stock_state,
+def test_patch_refuses_bad_bodies(client, admin_headers, make_product, db_snapshot,
                                   body):
     product = make_product(stock=5)
-    before = stock_state()
-    problem_of(client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
-                            json=body), 422, "invalid_input")
-    assert stock_state() == before
+    before = db_snapshot()
+    assert_problem(client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
+                                json=body), 422, "invalid_input")
+    assert db_snapshot() == before
 
 
-def test_patch_unknown_product(client, admin_headers, problem_of):
-    problem_of(client.patch("/api/v1/admin/products/999", headers=admin_headers,
-                            json={"price": 5}), 404, "product_not_found")
+def test_patch_unknown_product(client, admin_headers):
+    assert_problem(client.patch("/api/v1/admin/products/999", headers=admin_headers,
+                                json={"price": 5}), 404, "product_not_found")
 
 
 def test_openapi_documents_the_admin_product_calls(client):

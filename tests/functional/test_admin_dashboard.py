@@ -89,7 +89,8 @@ def test_chart_of_a_quiet_fortnight_is_flat():
 
 
 def test_dashboard_page(admin_client, app, make_user, make_product):
-    from app.orders.services import cancel_order, place_order
+    from app.orders.cancel import cancel_order
+    from app.orders.checkout import place_order
 
     shopper = make_user(balance=100_000, email="kim@example.com")
     tea = make_product(name="Tea", price=2_000, stock=30)

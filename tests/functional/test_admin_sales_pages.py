@@ -124,7 +124,8 @@ def test_claimed_and_used_counts(admin_client, make_coupon, make_user, make_user
 @pytest.fixture
 def three_orders(app, make_user, make_product):
     """Orders by kim (paid, 3 days ago), lee (paid, today) and kim (cancelled, today)."""
-    from app.orders.services import cancel_order, place_order
+    from app.orders.cancel import cancel_order
+    from app.orders.checkout import place_order
 
     kim = make_user(balance=50_000, email="kim@example.com")
     lee = make_user(balance=50_000, email="lee@shop.kr")

@@ -2,47 +2,37 @@
 problem+json shape every refusal shares."""
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import update
 
-from app.accounts.models import ApiToken, User
+from app.accounts.models import User
 from app.accounts import services as accounts
 from app.extensions import cache, db
-from app.wallet.models import Wallet
 from tests.conftest import PASSWORD
-from tests.helpers import statements
+from tests.helpers import assert_problem, bearer_header, column, statements
 
 NEW_USER = {"email": "Mina@Example.com", "password": "s3cret-pass", "name": "Mina Park"}
 
 
-@pytest.fixture
-def counts(app):
-    """counts() → (users, wallets, api tokens) as the database has them now."""
-
-    def snapshot():
-        with app.app_context():
-            result = tuple(db.session.scalar(select(func.count()).select_from(model))
-                           for model in (User, Wallet, ApiToken))
-            db.session.remove()
-            return result
-
-    return snapshot
-
-
-def test_sign_up_creates_the_user_and_an_empty_wallet(client, counts):
+def test_sign_up_creates_the_user_and_an_empty_wallet(client, db_snapshot):
     response = client.post("/api/v1/users", json=NEW_USER)
 
     assert response.status_code == 201
     body = response.get_json()
     assert body == {"id": body["id"], "email": "mina@example.com", "name": "Mina Park"}
     assert type(body["id"]) is int
-    assert counts() == (1, 1, 0)
+    snapshot = db_snapshot()
+    assert column(snapshot, "users", "email") == {body["id"]: "mina@example.com"}
+    assert column(snapshot, "wallets", "balance", by="user_id") == {body["id"]: 0}
+    assert snapshot["api_tokens"] == []
 
 
 @pytest.mark.parametrize("email", ["mina@example.com", "MINA@EXAMPLE.COM", " mina@example.com "])
-def test_sign_up_with_a_taken_email_is_email_taken(client, counts, problem_of, email):
+def test_sign_up_with_a_taken_email_is_email_taken(client, db_snapshot, email):
     assert client.post("/api/v1/users", json=NEW_USER).status_code == 201
-    problem_of(client.post("/api/v1/users", json={**NEW_USER, "email": email}), 409, "email_taken")
-    assert counts() == (1, 1, 0)
+    before = db_snapshot()
+    assert_problem(client.post("/api/v1/users", json={**NEW_USER, "email": email}), 409,
+                   "email_taken")
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize(
@@ -57,20 +47,22 @@ def test_sign_up_with_a_taken_email_is_email_taken(client, counts, problem_of, e
          "email-overlong", "password-missing", "password-short", "password-overlong",
          "password-number", "name-missing", "name-blank", "name-overlong", "name-list"],
 )
-def test_sign_up_with_bad_input_is_invalid_input(client, counts, problem_of, changes):
+def test_sign_up_with_bad_input_is_invalid_input(client, db_snapshot, changes):
     body = {key: value for key, value in {**NEW_USER, **changes}.items() if value is not None}
-    problem_of(client.post("/api/v1/users", json=body), 422, "invalid_input")
-    assert counts() == (0, 0, 0)
+    before = db_snapshot()
+    assert_problem(client.post("/api/v1/users", json=body), 422, "invalid_input")
+    assert db_snapshot() == before
 
 
-def test_sign_up_with_malformed_json_is_malformed_request(client, counts, problem_of):
+def test_sign_up_with_malformed_json_is_malformed_request(client, db_snapshot):
+    before = db_snapshot()
     response = client.post("/api/v1/users", data='{"email": "mina@example.com",',
                            content_type="application/json")
-    problem_of(response, 400, "malformed_request")
-    assert counts() == (0, 0, 0)
+    assert_problem(response, 400, "malformed_request")
+    assert db_snapshot() == before
 
 
-def test_log_in_issues_a_token_that_works(client, make_user, counts):
+def test_log_in_issues_a_token_that_works(client, make_user, db_snapshot):
     user = make_user(balance=3_000)
 
     response = client.post("/api/v1/tokens", json={"email": user.email.upper(),
@@ -79,8 +71,8 @@ def test_log_in_issues_a_token_that_works(client, make_user, counts):
     assert response.status_code == 201
     token = response.get_json()["token"]
     assert set(response.get_json()) == {"token"} and len(token) >= 32
-    assert counts() == (1, 1, 1)
-    wallet = client.get("/api/v1/wallet", headers={"Authorization": f"Bearer {token}"})
+    assert len(db_snapshot()["api_tokens"]) == 1
+    wallet = client.get("/api/v1/wallet", headers=bearer_header(token))
     assert wallet.get_json()["balance"] == 3_000
 
 
@@ -97,47 +89,51 @@ def test_log_in_issues_a_token_that_works(client, make_user, counts):
     ids=["wrong-password", "unknown-email", "no-password", "numeric-password", "bad-email",
          "empty"],
 )
-def test_bad_credentials_are_invalid_credentials(client, make_user, counts, problem_of,
-                                                 credentials):
+def test_bad_credentials_are_invalid_credentials(client, make_user, db_snapshot, credentials):
     make_user(email="shopper@example.com")
-    body = problem_of(client.post("/api/v1/tokens", json=credentials), 401,
-                      "invalid_credentials")
+    before = db_snapshot()
+    body = assert_problem(client.post("/api/v1/tokens", json=credentials), 401,
+                          "invalid_credentials")
     # The same words whatever was wrong: the answer never tells whether an account exists.
     reference = client.post("/api/v1/tokens", json={"email": "nobody@example.com",
                                                     "password": "wrong-password"})
     assert body["detail"] == reference.get_json()["detail"]
-    assert counts() == (1, 1, 0)
+    assert db_snapshot() == before
 
 
-def test_log_in_with_malformed_json_is_malformed_request(client, make_user, counts, problem_of):
+def test_log_in_with_malformed_json_is_malformed_request(client, make_user, db_snapshot):
     make_user()
-    problem_of(client.post("/api/v1/tokens", data="email=a", content_type="application/json"),
-               400, "malformed_request")
-    assert counts() == (1, 1, 0)
+    before = db_snapshot()
+    assert_problem(client.post("/api/v1/tokens", data="email=a", content_type="application/json"),
+                   400, "malformed_request")
+    assert db_snapshot() == before
 
 
-def test_revoking_the_current_token_ends_it_and_only_it(client, make_user, api_token, problem_of):
+def test_revoking_the_current_token_ends_it_and_only_it(client, make_user, bearer, db_snapshot):
     user = make_user()
-    kept = {"Authorization": f"Bearer {api_token(user)}"}
-    revoked = {"Authorization": f"Bearer {api_token(user)}"}
+    kept = bearer(user)
+    revoked = bearer(user)
 
     response = client.delete("/api/v1/tokens/current", headers=revoked)
 
     assert response.status_code == 204
-    problem_of(client.get("/api/v1/wallet", headers=revoked), 401, "unauthenticated")
-    problem_of(client.delete("/api/v1/tokens/current", headers=revoked), 401, "unauthenticated")
+    for method, url in (("GET", "/api/v1/wallet"), ("DELETE", "/api/v1/tokens/current"),
+                        ("GET", "/api/v1/orders")):
+        assert_problem(client.open(url, method=method, headers=revoked), 401, "unauthenticated")
     assert client.get("/api/v1/wallet", headers=kept).status_code == 200
+    tokens = db_snapshot()["api_tokens"]
+    assert [token["revoked_at"] is None for token in tokens] == [True, False]
 
 
-def test_a_new_token_is_answered_from_the_cache(app, client, make_user, api_token):
-    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+def test_a_new_token_is_answered_from_the_cache(app, client, make_user, bearer):
+    headers = bearer(make_user())
     with app.app_context(), statements(db.engine, "api_tokens") as seen:
         assert client.get("/api/v1/wallet", headers=headers).status_code == 200
     assert seen == []
 
 
-def test_a_token_missing_from_the_cache_is_looked_up_once(app, client, make_user, api_token):
-    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+def test_a_token_missing_from_the_cache_is_looked_up_once(app, client, make_user, bearer):
+    headers = bearer(make_user())
     with app.app_context():
         cache.clear()  # Redis flushed, or the entry expired
         with statements(db.engine, "api_tokens") as seen:
@@ -157,31 +153,31 @@ def test_a_lookup_racing_a_revocation_cannot_bring_the_token_back(app, make_user
         assert accounts.user_id_for_token(token) is None
 
 
-def test_a_demoted_admin_is_refused_at_once(app, client, make_user, api_token, problem_of):
+def test_a_demoted_admin_is_refused_at_once(app, client, make_user, bearer):
     admin = make_user(is_admin=True)
-    headers = {"Authorization": f"Bearer {api_token(admin)}"}
+    headers = bearer(admin)
     assert client.get("/api/v1/admin/exports", headers=headers).status_code == 200
     with app.app_context():
         db.session.execute(update(User).where(User.id == admin.id).values(is_admin=False))
         db.session.commit()
-    problem_of(client.get("/api/v1/admin/exports", headers=headers), 403, "forbidden")
+    assert_problem(client.get("/api/v1/admin/exports", headers=headers), 403, "forbidden")
 
 
-def test_revoking_without_a_token_is_unauthenticated(client, problem_of):
-    problem_of(client.delete("/api/v1/tokens/current"), 401, "unauthenticated")
+def test_revoking_without_a_token_is_unauthenticated(client):
+    assert_problem(client.delete("/api/v1/tokens/current"), 401, "unauthenticated")
 
 
-def test_problem_json_shape(client, problem_of):
+def test_problem_json_shape(client):
     response = client.get("/api/v1/wallet")
-    body = problem_of(response, 401, "unauthenticated")
+    body = assert_problem(response, 401, "unauthenticated")
     assert response.headers["Content-Type"] == "application/problem+json"
     assert body["type"] == "https://storefront.example/problems/unauthenticated"
     assert body["title"] == "Authentication required"
 
 
-def test_unknown_api_paths_and_methods_are_problems(client, problem_of):
-    problem_of(client.get("/api/v1/nothing-here"), 404, "not_found")
-    problem_of(client.put("/api/v1/tokens", json={}), 405, "method_not_allowed")
+def test_unknown_api_paths_and_methods_are_problems(client):
+    assert_problem(client.get("/api/v1/nothing-here"), 404, "not_found")
+    assert_problem(client.put("/api/v1/tokens", json={}), 405, "method_not_allowed")
 
 
 def test_openapi_describes_auth(client):

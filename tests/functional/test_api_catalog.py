@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.helpers import assert_problem
+
 
 def test_list_products_shape_newest_first_and_only_active(client, make_product):
     tea = make_product(name="Green Tea", price=24_000, stock=35)
@@ -56,9 +58,9 @@ def test_list_products_search_is_case_insensitive_and_literal(client, make_produ
 @pytest.mark.parametrize("query", ["per_page=0", "per_page=101", "per_page=-1", "per_page=abc",
                                    "per_page=1.5", "page=0", "page=-2", "page=x",
                                    "page=99999999999999999999"])
-def test_list_products_refuses_bad_paging(client, make_product, problem_of, query):
+def test_list_products_refuses_bad_paging(client, make_product, query):
     make_product()
-    problem_of(client.get(f"/api/v1/products?{query}"), 422, "invalid_input")
+    assert_problem(client.get(f"/api/v1/products?{query}"), 422, "invalid_input")
 
 
 def test_per_page_bounds_are_inclusive(client, make_product):
@@ -76,18 +78,18 @@ def test_get_product(client, make_product):
 
 
 @pytest.mark.parametrize("product_id", ["999", "0", "99999999999999999999"])
-def test_get_unknown_product_is_product_not_found(client, make_product, problem_of, product_id):
+def test_get_unknown_product_is_product_not_found(client, make_product, product_id):
     make_product()
-    problem_of(client.get(f"/api/v1/products/{product_id}"), 404, "product_not_found")
+    assert_problem(client.get(f"/api/v1/products/{product_id}"), 404, "product_not_found")
 
 
-def test_get_hidden_product_is_product_not_found(client, make_product, problem_of):
+def test_get_hidden_product_is_product_not_found(client, make_product):
     product = make_product(is_active=False)
-    problem_of(client.get(f"/api/v1/products/{product.id}"), 404, "product_not_found")
+    assert_problem(client.get(f"/api/v1/products/{product.id}"), 404, "product_not_found")
 
 
-def test_a_non_numeric_product_id_is_a_problem_too(client, problem_of):
-    problem_of(client.get("/api/v1/products/abc"), 404, "not_found")
+def test_a_non_numeric_product_id_is_a_problem_too(client):
+    assert_problem(client.get("/api/v1/products/abc"), 404, "not_found")
 
 
 def test_catalog_reads_ignore_a_bad_token(client, make_product):
@@ -108,11 +110,12 @@ def test_openapi_describes_the_catalog(client):
     assert set(schemas["Product"]["required"]) == {"id", "name", "price", "stock", "description"}
 
 
-def test_search_with_a_nul_character_is_refused_naming_q(client, make_product, problem_of,
+def test_search_with_a_nul_character_is_refused_naming_q(client, make_product,
                                                         db_snapshot):
     """No text can hold a NUL (issue 13), so a search for one is refused, not answered."""
     make_product(name="Green Tea")
     before = db_snapshot()
     response = client.get("/api/v1/products", query_string={"q": "\x00tea"})
-    assert "'q' contains a NUL character" in problem_of(response, 422, "invalid_input")["detail"]
+    body = assert_problem(response, 422, "invalid_input")
+    assert "'q' contains a NUL character" in body["detail"]
     assert db_snapshot() == before

@@ -4,27 +4,20 @@ import json
 
 import pytest
 
+from tests.helpers import assert_problem, bearer_header, column
+
 
 @pytest.fixture
-def shopper(make_user, api_token):
+def shopper(make_user, bearer):
     user = make_user(balance=20_000)
-    return user, {"Authorization": f"Bearer {api_token(user)}"}
+    return user, bearer(user)
 
 
 def _post(client, headers, body, **extra_headers):
     return client.post("/api/v1/orders", json=body, headers={**headers, **extra_headers})
 
 
-def _problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert body["code"] == code and body["status"] == status
-    assert body["title"] and body["detail"] and body["type"]
-    return body
-
-
-def test_place_an_order_with_a_coupon(client, shopper, make_product, give_coupon, shop_state):
+def test_place_an_order_with_a_coupon(client, shopper, make_product, give_coupon, db_snapshot):
     user, headers = shopper
     mug = make_product(price=3_000, stock=5, name="Mug")
     tea = make_product(price=4_000, stock=5, name="Tea")
@@ -45,32 +38,32 @@ def test_place_an_order_with_a_coupon(client, shopper, make_product, give_coupon
         {"product_id": mug.id, "name": "Mug", "unit_price": 3_000, "quantity": 2},
         {"product_id": tea.id, "name": "Tea", "unit_price": 4_000, "quantity": 1}]
     assert body["created_at"].endswith("+00:00")
-    assert shop_state()["stock"] == {mug.id: 3, tea.id: 4}
+    assert column(db_snapshot(), "products", "stock") == {mug.id: 3, tea.id: 4}
 
 
 def test_a_replayed_idempotency_key_returns_the_same_order(client, shopper, make_product,
-                                                           shop_state):
+                                                           db_snapshot):
     _, headers = shopper
     product = make_product(price=1_000)
     body = {"items": [{"product_id": product.id, "quantity": 2}]}
     first = _post(client, headers, body, **{"Idempotency-Key": "abc-123"})
-    before = shop_state()
+    before = db_snapshot()
     again = _post(client, headers, body, **{"Idempotency-Key": "abc-123"})
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.get_json() == first.get_json()
-    assert shop_state() == before
+    assert db_snapshot() == before
     third = _post(client, headers, body, **{"Idempotency-Key": "abc-124"})
     assert third.status_code == 201 and third.get_json()["id"] != first.get_json()["id"]
 
 
-def test_list_and_get_my_orders_newest_first(client, shopper, make_user, api_token,
+def test_list_and_get_my_orders_newest_first(client, shopper, make_user, bearer,
                                              make_product):
     _, headers = shopper
     product = make_product(price=100, stock=100)
     ids = [_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}]})
            .get_json()["id"] for _ in range(3)]
     other = make_user(balance=1_000)
-    other_headers = {"Authorization": f"Bearer {api_token(other)}"}
+    other_headers = bearer(other)
     theirs = _post(client, other_headers,
                    {"items": [{"product_id": product.id, "quantity": 1}]}).get_json()["id"]
 
@@ -82,12 +75,12 @@ def test_list_and_get_my_orders_newest_first(client, shopper, make_user, api_tok
 
     one = client.get(f"/api/v1/orders/{ids[0]}", headers=headers)
     assert one.status_code == 200 and one.get_json()["items"][0]["quantity"] == 1
-    _problem(client.get(f"/api/v1/orders/{theirs}", headers=headers), 404, "order_not_found")
-    _problem(client.get("/api/v1/orders/99999", headers=headers), 404, "order_not_found")
-    _problem(client.get("/api/v1/orders?per_page=0", headers=headers), 422, "invalid_input")
+    assert_problem(client.get(f"/api/v1/orders/{theirs}", headers=headers), 404, "order_not_found")
+    assert_problem(client.get("/api/v1/orders/99999", headers=headers), 404, "order_not_found")
+    assert_problem(client.get("/api/v1/orders?per_page=0", headers=headers), 422, "invalid_input")
 
 
-def test_cancel_refunds_and_reports_the_balance(client, shopper, make_product, shop_state):
+def test_cancel_refunds_and_reports_the_balance(client, shopper, make_product, db_snapshot):
     user, headers = shopper
     product = make_product(price=5_000, stock=3)
     order = _post(client, headers, {"items": [{"product_id": product.id, "quantity": 2}]})
@@ -99,24 +92,24 @@ def test_cancel_refunds_and_reports_the_balance(client, shopper, make_product, s
     body = response.get_json()
     assert (body["status"], body["balance"]) == ("cancelled", 20_000)
     assert body["cancelled_at"] is not None
-    assert shop_state()["stock"] == {product.id: 3}
-    before = shop_state()
-    _problem(client.post(f"/api/v1/orders/{order_id}/cancel", headers=headers),
-             409, "order_not_cancellable")
-    assert shop_state() == before
+    assert column(db_snapshot(), "products", "stock") == {product.id: 3}
+    before = db_snapshot()
+    assert_problem(client.post(f"/api/v1/orders/{order_id}/cancel", headers=headers),
+                   409, "order_not_cancellable")
+    assert db_snapshot() == before
 
 
-def test_cancelling_someone_elses_order_is_not_found(client, shopper, make_user, api_token,
-                                                     make_product, shop_state):
+def test_cancelling_someone_elses_order_is_not_found(client, shopper, make_user, bearer,
+                                                     make_product, db_snapshot):
     _, headers = shopper
     other = make_user(balance=10_000)
     product = make_product()
-    theirs = _post(client, {"Authorization": f"Bearer {api_token(other)}"},
+    theirs = _post(client, bearer(other),
                    {"items": [{"product_id": product.id, "quantity": 1}]}).get_json()["id"]
-    before = shop_state()
-    _problem(client.post(f"/api/v1/orders/{theirs}/cancel", headers=headers),
-             404, "order_not_found")
-    assert shop_state() == before
+    before = db_snapshot()
+    assert_problem(client.post(f"/api/v1/orders/{theirs}/cancel", headers=headers),
+                   404, "order_not_found")
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("body", [
@@ -141,37 +134,38 @@ def test_cancelling_someone_elses_order_is_not_found(client, shopper, make_user,
     pytest.param({"items": [{"product_id": "P", "quantity": 1}], "coupon_id": 0},
                  id="coupon id 0"),
 ])
-def test_bad_bodies_are_422_and_change_nothing(client, shopper, make_product, shop_state, body):
+def test_bad_bodies_are_422_and_change_nothing(client, shopper, make_product, db_snapshot, body):
     _, headers = shopper
     product = make_product(stock=50_000, price=1)
     text = json.dumps(body).replace('"P"', str(product.id)).replace('"P.5"', f"{product.id}.5")
     body = json.loads(text)
-    before = shop_state()
-    _problem(_post(client, headers, body), 422, "invalid_input")
-    assert shop_state() == before
+    before = db_snapshot()
+    assert_problem(_post(client, headers, body), 422, "invalid_input")
+    assert db_snapshot() == before
 
 
-def test_a_bad_idempotency_key_is_422(client, shopper, make_product, shop_state):
+def test_a_bad_idempotency_key_is_422(client, shopper, make_product, db_snapshot):
     _, headers = shopper
     product = make_product()
-    before = shop_state()
-    _problem(_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}]},
-                   **{"Idempotency-Key": "k" * 101}), 422, "invalid_input")
-    assert shop_state() == before
+    before = db_snapshot()
+    assert_problem(_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}]},
+                         **{"Idempotency-Key": "k" * 101}), 422, "invalid_input")
+    assert db_snapshot() == before
 
 
-def test_malformed_json_is_400(client, shopper, shop_state):
+def test_malformed_json_is_400(client, shopper, db_snapshot):
     _, headers = shopper
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/api/v1/orders", data="{not json",
                            headers={**headers, "Content-Type": "application/json"})
-    _problem(response, 400, "malformed_request")
-    _problem(client.post("/api/v1/orders", json=[1], headers=headers), 400, "malformed_request")
-    assert shop_state() == before
+    assert_problem(response, 400, "malformed_request")
+    assert_problem(client.post("/api/v1/orders", json=[1], headers=headers), 400,
+                   "malformed_request")
+    assert db_snapshot() == before
 
 
 def test_refusals_carry_their_codes(client, shopper, make_user, make_product, give_coupon,
-                                    shop_state):
+                                    db_snapshot):
     user, headers = shopper
     product = make_product(price=1_000, stock=2)
     hidden = make_product(is_active=False)
@@ -190,10 +184,10 @@ def test_refusals_carry_their_codes(client, shopper, make_user, make_product, gi
          409, "coupon_not_usable"),
         ({"items": [{"product_id": dear.id, "quantity": 1}]}, 409, "insufficient_points"),
     ]
-    before = shop_state()
+    before = db_snapshot()
     for body, status, code in cases:
-        _problem(_post(client, headers, body), status, code)
-    assert shop_state() == before
+        assert_problem(_post(client, headers, body), status, code)
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("method, path", [
@@ -201,9 +195,9 @@ def test_refusals_carry_their_codes(client, shopper, make_user, make_product, gi
     ("post", "/api/v1/orders/1/cancel"),
 ])
 def test_every_orders_call_needs_a_token(client, method, path):
-    _problem(getattr(client, method)(path, json={}), 401, "unauthenticated")
-    _problem(getattr(client, method)(path, json={}, headers={"Authorization": "Bearer nope"}),
-             401, "unauthenticated")
+    assert_problem(getattr(client, method)(path, json={}), 401, "unauthenticated")
+    assert_problem(getattr(client, method)(path, json={}, headers=bearer_header("nope")),
+                   401, "unauthenticated")
 
 
 def test_the_openapi_document_describes_the_orders_calls(client):
@@ -219,15 +213,15 @@ def test_the_openapi_document_describes_the_orders_calls(client):
 HUGE = 10**20  # a valid JSON integer that no PostgreSQL integer id can hold
 
 
-def test_ids_beyond_any_row_are_not_found_never_5xx(client, shopper, make_product, shop_state):
+def test_ids_beyond_any_row_are_not_found_never_5xx(client, shopper, make_product, db_snapshot):
     _, headers = shopper
     product = make_product()
-    before = shop_state()
-    _problem(_post(client, headers, {"items": [{"product_id": HUGE, "quantity": 1}]}),
-             404, "product_not_found")
-    _problem(_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}],
-                                     "coupon_id": HUGE}), 404, "coupon_not_found")
-    _problem(client.get(f"/api/v1/orders/{HUGE}", headers=headers), 404, "order_not_found")
-    _problem(client.post(f"/api/v1/orders/{HUGE}/cancel", headers=headers),
-             404, "order_not_found")
-    assert shop_state() == before
+    before = db_snapshot()
+    assert_problem(_post(client, headers, {"items": [{"product_id": HUGE, "quantity": 1}]}),
+                   404, "product_not_found")
+    assert_problem(_post(client, headers, {"items": [{"product_id": product.id, "quantity": 1}],
+                                           "coupon_id": HUGE}), 404, "coupon_not_found")
+    assert_problem(client.get(f"/api/v1/orders/{HUGE}", headers=headers), 404, "order_not_found")
+    assert_problem(client.post(f"/api/v1/orders/{HUGE}/cancel", headers=headers),
+                   404, "order_not_found")
+    assert db_snapshot() == before

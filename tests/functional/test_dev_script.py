@@ -31,6 +31,7 @@ def test_the_browser_comes_from_the_system_then_debian_then_playwright(
                             is_root=is_root, has_apt=has_apt) == plan
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
 def test_dev_run_stops_without_a_traceback(tmp_path, how):
     port = free_port()

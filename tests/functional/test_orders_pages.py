@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.helpers import post_form
+from tests.helpers import column, post_form
 
 
 def _add(client, product_id, quantity):
@@ -46,7 +46,7 @@ def test_checkout_pages_need_a_login(client):
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_check_out_with_a_coupon(client, shopper, make_product, give_coupon, shop_state):
+def test_check_out_with_a_coupon(client, shopper, make_product, give_coupon, db_snapshot):
     mug = make_product(price=3_000, stock=5, name="Mug")
     tea = make_product(price=4_000, stock=5, name="Tea")
     claim = give_coupon(shopper, name="Welcome 10%", discount_type="percent",
@@ -68,14 +68,14 @@ def test_check_out_with_a_coupon(client, shopper, make_product, give_coupon, sho
     assert _testid(order_page, "total") == "₩9,000"
     assert _testid(order_page, "payment-balance-after") == "₩11,000"
     assert "Welcome 10%" in order_page
-    state = shop_state()
-    assert state["stock"] == {mug.id: 3, tea.id: 4}
-    assert state["balances"] == {shopper.id: 11_000}
-    assert state["cart_items"] == 0
-    assert state["coupons_used"][claim] is not None
+    state = db_snapshot()
+    assert column(state, "products", "stock") == {mug.id: 3, tea.id: 4}
+    assert column(state, "wallets", "balance", by="user_id") == {shopper.id: 11_000}
+    assert len(state["cart_items"]) == 0
+    assert column(state, "user_coupons", "used_order_id")[claim] is not None
 
 
-def test_a_double_submitted_checkout_makes_one_order(client, shopper, make_product, shop_state):
+def test_a_double_submitted_checkout_makes_one_order(client, shopper, make_product, db_snapshot):
     product = make_product(price=1_000, stock=5)
     _add(client, product.id, 2)
     fields = _pay_fields(_checkout_page(client))
@@ -84,67 +84,68 @@ def test_a_double_submitted_checkout_makes_one_order(client, shopper, make_produ
     assert first.headers["Location"] == second.headers["Location"]
     page = client.get(second.headers["Location"]).get_data(as_text=True)
     assert "was already placed from this page; you were not charged twice" in page
-    state = shop_state()
-    assert state["orders"] == 1 and state["balances"] == {shopper.id: 18_000}
+    state = db_snapshot()
+    assert len(state["orders"]) == 1
+    assert column(state, "wallets", "balance", by="user_id") == {shopper.id: 18_000}
 
 
-def test_an_empty_cart_cannot_be_checked_out(client, shopper, make_product, shop_state):
+def test_an_empty_cart_cannot_be_checked_out(client, shopper, make_product, db_snapshot):
     html = _checkout_page(client)
     assert 'data-testid="empty-cart"' in html
-    before = shop_state()
+    before = db_snapshot()
     response = post_form(client, "/checkout", {"idempotency_key": "k1", "expected_total": 0},
                          token_from="/cart")
     assert response.status_code == 422
     assert "Your cart is empty" in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_short_of_points_the_page_says_so_and_paying_is_refused(client, login, make_user,
-                                                                make_product, shop_state):
+                                                                make_product, db_snapshot):
     login(make_user(balance=1_000))
     product = make_product(price=1_500)
     _add(client, product.id, 1)
     html = _checkout_page(client)
     assert "You need ₩500 more." in html
     assert re.search(r'data-testid="pay"\s+disabled', html)
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/checkout", data=_pay_fields(html))
     assert response.status_code == 422
     assert "costs 1,500 won but your balance is 1,000 won" in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_a_coupon_below_its_minimum_is_refused(client, shopper, make_product, give_coupon,
-                                               shop_state):
+                                               db_snapshot):
     product = make_product(price=4_000)
     claim = give_coupon(shopper, name="Big spender", min_order_amount=10_000)
     _add(client, product.id, 1)
     html = _checkout_page(client)
     assert "needs an order of 10,000 won" in html
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/checkout", data={**_pay_fields(html), "coupon_id": claim})
     assert response.status_code == 422
     assert "Big spender needs an order of at least 10,000 won" in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_someone_elses_coupon_is_refused(client, shopper, make_user, make_product, give_coupon,
-                                         shop_state):
+                                         db_snapshot):
     product = make_product(price=4_000)
     theirs = give_coupon(make_user())
     _add(client, product.id, 1)
     html = _checkout_page(client, theirs)
     assert "That coupon cannot be used on this order." in html
     assert _testid(html, "discount") == "−₩0"
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/checkout", data={**_pay_fields(html), "coupon_id": theirs})
     assert response.status_code == 422
     assert f"You have no coupon #{theirs}." in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_a_product_sold_out_since_it_was_added_is_refused(app, client, shopper, make_product,
-                                                          shop_state):
+                                                          db_snapshot):
     from app.db import transaction
     from app.extensions import db
 
@@ -154,11 +155,11 @@ def test_a_product_sold_out_since_it_was_added_is_refused(app, client, shopper, 
     with app.app_context(), transaction() as uow:
         uow.session.execute(db.text("UPDATE products SET stock = 0 WHERE id = :id"),
                             {"id": product.id})
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/checkout", data=fields)
     assert response.status_code == 422
     assert "Hot item is sold out." in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def _place(client, product_id, quantity=1):
@@ -178,7 +179,7 @@ def test_my_orders_newest_first_with_pages(client, shopper, make_product):
 
 
 def test_someone_elses_order_is_404(client, shopper, login, make_user, make_product, app):
-    from app.orders.services import place_order
+    from app.orders.checkout import place_order
 
     other = make_user(balance=5_000)
     product = make_product()
@@ -189,7 +190,7 @@ def test_someone_elses_order_is_404(client, shopper, login, make_user, make_prod
     assert client.get("/orders/999999").status_code == 404
 
 
-def test_cancel_restores_points_and_stock(client, shopper, make_product, shop_state):
+def test_cancel_restores_points_and_stock(client, shopper, make_product, db_snapshot):
     product = make_product(price=2_500, stock=4)
     order_id = _place(client, product.id, 2)
     html = client.get(f"/orders/{order_id}").get_data(as_text=True)
@@ -201,50 +202,51 @@ def test_cancel_restores_points_and_stock(client, shopper, make_product, shop_st
     assert _testid(page, "order-status") == "Cancelled"
     assert _testid(page, "refund-balance-after") == "₩20,000"
     assert 'data-testid="cancel-order"' not in page
-    state = shop_state()
-    assert state["balances"] == {shopper.id: 20_000} and state["stock"] == {product.id: 4}
+    state = db_snapshot()
+    assert column(state, "wallets", "balance", by="user_id") == {shopper.id: 20_000}
+    assert column(state, "products", "stock") == {product.id: 4}
 
-    before = shop_state()
+    before = db_snapshot()
     again = post_form(client, f"/orders/{order_id}/cancel", {}, token_from="/cart")
     assert f"Order #{order_id} is already cancelled." in client.get(
         again.headers["Location"]).get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_cancelling_someone_elses_order_is_404_and_changes_nothing(client, shopper, make_user,
                                                                    make_product, app,
-                                                                   shop_state):
-    from app.orders.services import place_order
+                                                                   db_snapshot):
+    from app.orders.checkout import place_order
 
     other = make_user(balance=5_000)
     product = make_product()
     with app.app_context():
         theirs, _ = place_order(other.id, [(product.id, 1)])
-    before = shop_state()
+    before = db_snapshot()
     response = post_form(client, f"/orders/{theirs.id}/cancel", {}, token_from="/cart")
     assert response.status_code == 404
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
-def test_a_post_without_csrf_token_is_refused(client, shopper, make_product, shop_state):
+def test_a_post_without_csrf_token_is_refused(client, shopper, make_product, db_snapshot):
     product = make_product()
     _add(client, product.id, 1)
-    before = shop_state()
+    before = db_snapshot()
     assert client.post("/checkout", data={"idempotency_key": "x"}).status_code == 400
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
-def test_ids_beyond_any_row_are_404_never_5xx(client, shopper, shop_state):
+def test_ids_beyond_any_row_are_404_never_5xx(client, shopper, db_snapshot):
     huge = 10**20
-    before = shop_state()
+    before = db_snapshot()
     assert client.get(f"/orders/{huge}").status_code == 404
     assert post_form(client, f"/orders/{huge}/cancel", {}, token_from="/cart").status_code == 404
     assert client.get(f"/checkout?coupon={huge}").status_code == 200
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
 def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, client, shopper,
-                                                               make_product, shop_state):
+                                                               make_product, db_snapshot):
     from app.db import transaction
     from app.extensions import db
 
@@ -255,25 +257,25 @@ def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, client, sho
     with app.app_context(), transaction() as uow:
         uow.session.execute(db.text("UPDATE products SET price = 1500 WHERE id = :id"),
                             {"id": product.id})
-    before = shop_state()
+    before = db_snapshot()
     response = client.post("/checkout", data=fields)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "the total is now 3,000 won, not 2,000 won" in html
     assert _testid(html, "total") == "₩3,000"
-    assert shop_state() == before
+    assert db_snapshot() == before
     # The page now shows the new total; paying it goes through.
     paid = client.post("/checkout", data=_pay_fields(html))
     assert paid.status_code == 302
-    assert shop_state()["balances"] == {shopper.id: 17_000}
+    assert column(db_snapshot(), "wallets", "balance", by="user_id") == {shopper.id: 17_000}
 
 
 def test_a_checkout_form_without_its_hidden_fields_is_refused(client, shopper, make_product,
-                                                              shop_state):
+                                                              db_snapshot):
     product = make_product()
     _add(client, product.id, 1)
-    before = shop_state()
+    before = db_snapshot()
     response = post_form(client, "/checkout", {}, token_from="/cart")
     assert response.status_code == 422
     assert "This checkout page expired" in response.get_data(as_text=True)
-    assert shop_state() == before
+    assert db_snapshot() == before

@@ -3,29 +3,16 @@
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.db import transaction
-from app.extensions import db
-from app.wallet.models import LedgerEntry, Wallet
 from app.wallet.services import change_balance
-from tests.helpers import csrf_token, field_errors, post_form
+from tests.helpers import csrf_token, field_errors, post_form, wallet_of
 
 
 def ledger_amounts(html: str) -> list[str]:
     """The Amount column of the history table, top to bottom."""
     table = html.split('data-testid="ledger"', 1)[1].split("</table>", 1)[0]
     return re.findall(r'<td class="num text-nowrap text-(?:success|danger)">([^<]+)</td>', table)
-
-
-def wallet_state(app, user_id: int):
-    with app.app_context():
-        balance = db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
-        rows = db.session.execute(
-            select(LedgerEntry.kind, LedgerEntry.amount, LedgerEntry.balance_after)
-            .where(LedgerEntry.user_id == user_id).order_by(LedgerEntry.id)).all()
-        db.session.remove()
-        return balance, rows
 
 
 def test_the_wallet_needs_a_login(client):
@@ -43,7 +30,7 @@ def test_a_new_wallet_shows_zero_and_a_helpful_empty_history(client, make_user, 
     assert 'data-testid="ledger"' not in html
 
 
-def test_top_up_adds_points_and_shows_them_everywhere(app, client, make_user, login):
+def test_top_up_adds_points_and_shows_them_everywhere(client, make_user, login, db_snapshot):
     user = make_user()
     login(user)
 
@@ -51,7 +38,7 @@ def test_top_up_adds_points_and_shows_them_everywhere(app, client, make_user, lo
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/wallet"
-    assert wallet_state(app, user.id) == (5_000, [("charge", 5_000, 5_000)])
+    assert wallet_of(db_snapshot(), user.id) == (5_000, [("charge", 5_000, 5_000)])
     html = client.get("/wallet").get_data(as_text=True)
     assert "Added ₩5,000. Your balance is now ₩5,000." in html
     assert 'data-testid="balance">₩5,000<' in html
@@ -62,14 +49,15 @@ def test_top_up_adds_points_and_shows_them_everywhere(app, client, make_user, lo
 
 @pytest.mark.parametrize(("typed", "added"), [("5,000", 5_000), (" 7000 ", 7_000),
                                               ("1,000,000", 1_000_000), ("1", 1)])
-def test_top_up_accepts_amounts_as_people_type_them(app, client, make_user, login, typed, added):
+def test_top_up_accepts_amounts_as_people_type_them(client, make_user, login, typed, added,
+                                                    db_snapshot):
     user = make_user()
     login(user)
     assert post_form(client, "/wallet", {"amount": typed}).status_code == 302
-    assert wallet_state(app, user.id) == (added, [("charge", added, added)])
+    assert wallet_of(db_snapshot(), user.id) == (added, [("charge", added, added)])
 
 
-def test_quick_top_up_buttons_post_their_amount(app, client, make_user, login):
+def test_quick_top_up_buttons_post_their_amount(client, make_user, login, db_snapshot):
     user = make_user()
     login(user)
     html = client.get("/wallet").get_data(as_text=True)
@@ -79,14 +67,14 @@ def test_quick_top_up_buttons_post_their_amount(app, client, make_user, login):
                                             "amount": "50000"})
 
     assert response.status_code == 302
-    assert wallet_state(app, user.id) == (50_000, [("charge", 50_000, 50_000)])
+    assert wallet_of(db_snapshot(), user.id) == (50_000, [("charge", 50_000, 50_000)])
 
 
-def test_top_up_up_to_exactly_the_cap(app, client, make_user, login):
+def test_top_up_up_to_exactly_the_cap(client, make_user, login, db_snapshot):
     user = make_user(balance=99_000_000)
     login(user)
     assert post_form(client, "/wallet", {"amount": "1000000"}).status_code == 302
-    assert wallet_state(app, user.id)[0] == 100_000_000
+    assert wallet_of(db_snapshot(), user.id)[0] == 100_000_000
 
 
 def test_a_refused_top_up_keeps_what_was_typed(client, make_user, login):
@@ -108,7 +96,7 @@ def page_keys(html: str) -> list[str]:
     return [a or b for a, b in _KEY.findall(html)]
 
 
-def test_a_page_submitted_twice_tops_up_once(app, client, make_user, login):
+def test_a_page_submitted_twice_tops_up_once(client, make_user, login, db_snapshot):
     user = make_user()
     login(user)
     html = client.get("/wallet").get_data(as_text=True)
@@ -123,14 +111,15 @@ def test_a_page_submitted_twice_tops_up_once(app, client, make_user, login):
     again = client.post("/wallet", data=form)  # a double click, or Back and submit again
 
     assert first.status_code == again.status_code == 302
-    assert wallet_state(app, user.id) == (5_000, [("charge", 5_000, 5_000)])
+    assert wallet_of(db_snapshot(), user.id) == (5_000, [("charge", 5_000, 5_000)])
     html = client.get("/wallet").get_data(as_text=True)
     assert "was already added from this page; it was not added twice." in html
     assert ledger_amounts(html) == ["+₩5,000"]
 
 
-def test_the_same_page_sending_another_amount_adds_nothing_and_offers_a_new_key(
-        app, client, make_user, login):
+def test_the_same_page_sending_another_amount_adds_nothing_and_offers_a_new_key(client, make_user,
+                                                                                login,
+                                                                                db_snapshot):
     user = make_user()
     login(user)
     key = page_keys(client.get("/wallet").get_data(as_text=True))[0]
@@ -146,17 +135,17 @@ def test_the_same_page_sending_another_amount_adds_nothing_and_offers_a_new_key(
     html = response.get_data(as_text=True)
     assert "This page already added points" in html
     assert key not in page_keys(html)
-    assert wallet_state(app, user.id) == (10_000, [("charge", 10_000, 10_000)])
+    assert wallet_of(db_snapshot(), user.id) == (10_000, [("charge", 10_000, 10_000)])
 
 
-def test_a_forged_page_key_is_refused_and_adds_nothing(app, client, make_user, login):
+def test_a_forged_page_key_is_refused_and_adds_nothing(client, make_user, login, db_snapshot):
     user = make_user()
     login(user)
     response = post_form(client, "/wallet", {"amount": "5000", "idempotency_key": "a b"})
     assert response.status_code == 422
     assert "An idempotency key is 1 to 100 printable characters" in response.get_data(
         as_text=True)
-    assert wallet_state(app, user.id) == (0, [])
+    assert wallet_of(db_snapshot(), user.id) == (0, [])
 
 
 def test_history_is_newest_first_and_paginated(app, client, make_user, login):

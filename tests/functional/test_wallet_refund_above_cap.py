@@ -1,21 +1,10 @@
 """The balance cap limits top-ups only: a refund always gives the shopper's points back."""
 
-from sqlalchemy import func, select
-
 from app.audit.services import run_audit
 from app.extensions import db
 from app.orders.models import Order
-from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
-from tests.helpers import post_form
-
-
-def wallet_state(app, user_id: int) -> tuple[int, int]:
-    with app.app_context():
-        balance = db.session.scalar(select(Wallet.balance).where(Wallet.user_id == user_id))
-        entries = db.session.scalar(select(func.count()).select_from(LedgerEntry)
-                                    .where(LedgerEntry.user_id == user_id))
-        db.session.remove()
-        return balance, entries
+from app.wallet.models import MAX_BALANCE
+from tests.helpers import assert_problem, post_form, wallet_of
 
 
 def audit_findings(app) -> list[str]:
@@ -26,7 +15,7 @@ def audit_findings(app) -> list[str]:
 
 
 def test_a_shopper_cancelling_above_the_cap_gets_every_point_back(
-        app, client, make_user, make_product, bearer, problem_of):
+        app, client, make_user, make_product, bearer, db_snapshot):
     user = make_user(balance=MAX_BALANCE)
     product = make_product(price=10_000, stock=5)
     headers = bearer(user)
@@ -41,14 +30,16 @@ def test_a_shopper_cancelling_above_the_cap_gets_every_point_back(
     assert cancelled.status_code == 200, cancelled.get_data(as_text=True)
     assert cancelled.get_json()["status"] == "cancelled"
     assert cancelled.get_json()["balance"] == MAX_BALANCE + 10_000
-    assert wallet_state(app, user.id) == (MAX_BALANCE + 10_000, 4)
+    balance, entries = wallet_of(db_snapshot(), user.id)
+    assert (balance, len(entries)) == (MAX_BALANCE + 10_000, 4)
     assert audit_findings(app) == []
 
     # Above the cap, a top-up says why it is refused, and changes nothing.
-    refused = problem_of(client.post("/api/v1/wallet/charges", json={"amount": 1},
-                                     headers=headers), 422, "balance_limit_exceeded")
+    refused = assert_problem(client.post("/api/v1/wallet/charges", json={"amount": 1},
+                                         headers=headers), 422, "balance_limit_exceeded")
     assert "reached the 100,000,000 won limit" in refused["detail"]
-    assert wallet_state(app, user.id) == (MAX_BALANCE + 10_000, 4)
+    balance, entries = wallet_of(db_snapshot(), user.id)
+    assert (balance, len(entries)) == (MAX_BALANCE + 10_000, 4)
 
     # Points above the cap still pay, also when the payment leaves the balance above it.
     paid = client.post("/api/v1/orders", json={"items": [{"product_id": product.id,
@@ -59,7 +50,7 @@ def test_a_shopper_cancelling_above_the_cap_gets_every_point_back(
 
 
 def test_an_admin_can_cancel_an_order_whose_refund_passes_the_cap(
-        app, client, login, make_user, make_product, bearer):
+        app, client, login, make_user, make_product, bearer, db_snapshot):
     shopper = make_user(balance=MAX_BALANCE)
     product = make_product(price=250_000, stock=5)
     headers = bearer(shopper)
@@ -76,5 +67,6 @@ def test_an_admin_can_cancel_an_order_whose_refund_passes_the_cap(
     with app.app_context():
         assert db.session.get(Order, order_id).status == "cancelled"
         db.session.remove()
-    assert wallet_state(app, shopper.id) == (MAX_BALANCE + 500_000, 4)
+    balance, entries = wallet_of(db_snapshot(), shopper.id)
+    assert (balance, len(entries)) == (MAX_BALANCE + 500_000, 4)
     assert audit_findings(app) == []

@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import text
 
 from app.audit.services import CHECKS, run_audit
-from app.catalog.inventory import adjust_stock
-from app.coupons.services import claim_coupon
+from app.catalog.editing import adjust_stock
+from app.coupons.claims import claim_coupon
 from app.extensions import db
-from app.orders.services import cancel_order, place_order
+from app.orders.cancel import cancel_order
+from app.orders.checkout import place_order
 from app.wallet.services import charge_wallet
 from tests.conftest import USING_POSTGRES
 

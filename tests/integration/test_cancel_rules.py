@@ -4,13 +4,15 @@ import pytest
 from sqlalchemy import select
 
 from app.catalog.models import StockMovement
-from app.coupons.services import reserve_coupon
+from app.coupons.usage import reserve_coupon
 from app.db import utcnow
 from app.exports.models import ExportEvent
 from app.extensions import db
-from app.orders.services import (OrderNotCancellable, OrderNotFound, cancel_order, place_order)
+from app.orders.cancel import cancel_order
+from app.orders.checkout import place_order
+from app.orders.rules import OrderNotCancellable, OrderNotFound
 from app.wallet.models import LedgerEntry
-from tests.helpers import outcome_counts, run_concurrently
+from tests.helpers import column, outcome_counts, run_concurrently, totals
 
 
 @pytest.fixture
@@ -24,23 +26,24 @@ def paid_order(make_user, make_product, give_coupon):
     return user, order, claim, first, second
 
 
-def test_cancel_restores_stock_points_coupon_and_sales(ctx, paid_order, shop_state):
+def test_cancel_restores_stock_points_coupon_and_sales(ctx, paid_order, db_snapshot):
     user, order, claim, first, second = paid_order
-    before = shop_state()
-    assert before["balances"] == {user.id: 11_000}
+    before = db_snapshot()
+    assert column(before, "wallets", "balance", by="user_id") == {user.id: 11_000}
 
     cancelled = cancel_order(user.id, order.id)
 
     assert cancelled.status == "cancelled"
     assert cancelled.cancelled_at is not None
     assert cancelled.payment.refunded_at == cancelled.cancelled_at
-    after = shop_state()
-    assert after["stock"] == {first.id: 10, second.id: 10}
-    assert after["balances"] == {user.id: 20_000}
-    assert after["coupons_used"] == {claim: None}
-    assert after["units_sold"] == {first.id: 0, second.id: 0}
-    assert after["orders"] == before["orders"]
-    assert after["cancelled"] == 1 and after["refunded"] == 1
+    after = db_snapshot()
+    assert column(after, "products", "stock") == {first.id: 10, second.id: 10}
+    assert column(after, "wallets", "balance", by="user_id") == {user.id: 20_000}
+    assert column(after, "user_coupons", "used_order_id") == {claim: None}
+    assert totals(after, "product_daily_sales", "units", by="product_id") == {
+        first.id: 0, second.id: 0}
+    assert column(after, "orders", "status") == {order.id: "cancelled"}
+    assert [payment["refunded_at"] is not None for payment in after["payments"]] == [True]
     refund = db.session.scalar(select(LedgerEntry).where(LedgerEntry.kind == "refund"))
     assert (refund.amount, refund.balance_after, refund.order_id) == (9_000, 20_000, order.id)
     movements = db.session.scalars(select(StockMovement).where(StockMovement.kind == "cancel")
@@ -57,69 +60,69 @@ def test_cancel_restores_stock_points_coupon_and_sales(ctx, paid_order, shop_sta
     assert discount == 1_000
 
 
-def test_cancelling_twice_is_refused_and_changes_nothing(ctx, paid_order, shop_state):
+def test_cancelling_twice_is_refused_and_changes_nothing(ctx, paid_order, db_snapshot):
     user, order, *_ = paid_order
     cancel_order(user.id, order.id)
-    before = shop_state()
+    before = db_snapshot()
     with pytest.raises(OrderNotCancellable):
         cancel_order(user.id, order.id)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
-def test_someone_elses_order_is_not_found_and_unchanged(ctx, paid_order, make_user, shop_state):
+def test_someone_elses_order_is_not_found_and_unchanged(ctx, paid_order, make_user, db_snapshot):
     _, order, *_ = paid_order
     stranger = make_user(balance=1_000)
-    before = shop_state()
+    before = db_snapshot()
     with pytest.raises(OrderNotFound):
         cancel_order(stranger.id, order.id)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
-def test_unknown_order_is_not_found(ctx, paid_order, shop_state):
+def test_unknown_order_is_not_found(ctx, paid_order, db_snapshot):
     user, order, *_ = paid_order
-    before = shop_state()
+    before = db_snapshot()
     with pytest.raises(OrderNotFound):
         cancel_order(user.id, order.id + 100)
-    assert shop_state() == before
+    assert db_snapshot() == before
 
 
-def test_an_admin_may_cancel_anyones_order(ctx, paid_order, make_user, shop_state):
+def test_an_admin_may_cancel_anyones_order(ctx, paid_order, make_user, db_snapshot):
     user, order, *_ = paid_order
     admin = make_user(is_admin=True)
     cancel_order(admin.id, order.id, by_admin=True)
-    state = shop_state()
+    state = db_snapshot()
     # The refund goes to the shopper who paid, never to the admin.
-    assert state["balances"][user.id] == 20_000
-    assert state["balances"][admin.id] == 0
+    assert column(state, "wallets", "balance", by="user_id")[user.id] == 20_000
+    assert column(state, "wallets", "balance", by="user_id")[admin.id] == 0
 
 
-def test_a_cancelled_orders_stock_can_be_sold_again(ctx, make_user, make_product, shop_state):
+def test_a_cancelled_orders_stock_can_be_sold_again(ctx, make_user, make_product, db_snapshot):
     product = make_product(price=1_000, stock=1)
     first, second = make_user(balance=1_000), make_user(balance=1_000)
     order, _ = place_order(first.id, [(product.id, 1)])
     cancel_order(first.id, order.id)
     place_order(second.id, [(product.id, 1)])
-    state = shop_state()
-    assert state["stock"] == {product.id: 0}
-    assert state["balances"] == {first.id: 1_000, second.id: 0}
-    assert state["units_sold"] == {product.id: 1}
+    state = db_snapshot()
+    assert column(state, "products", "stock") == {product.id: 0}
+    assert column(state, "wallets", "balance", by="user_id") == {first.id: 1_000, second.id: 0}
+    assert totals(state, "product_daily_sales", "units", by="product_id") == {product.id: 1}
 
 
 @pytest.mark.postgres
-def test_concurrent_cancels_refund_once(app, ctx, paid_order, shop_state):
+def test_concurrent_cancels_refund_once(app, ctx, paid_order, db_snapshot):
     user, order, claim, first, second = paid_order
     outcomes = run_concurrently(app, cancel_order, [(user.id, order.id)] * 10)
     assert outcome_counts(outcomes) == {"ok": 1, "order_not_cancellable": 9}
-    state = shop_state()
-    assert state["balances"] == {user.id: 20_000}
-    assert state["stock"] == {first.id: 10, second.id: 10}
+    state = db_snapshot()
+    assert column(state, "wallets", "balance", by="user_id") == {user.id: 20_000}
+    assert column(state, "products", "stock") == {first.id: 10, second.id: 10}
     assert db.session.scalar(select(db.func.count()).select_from(LedgerEntry)
                              .where(LedgerEntry.kind == "refund")) == 1
 
 
 @pytest.mark.postgres
 def test_cancels_racing_new_orders_keep_stock_exact(app, ctx, make_user, make_product,
-                                                   shop_state):
+                                                   db_snapshot):
     """Cancels give stock back while other shoppers buy it: every unit is accounted for."""
     product = make_product(price=100, stock=40)
     buyers = [make_user(balance=1_000) for _ in range(20)]
@@ -141,5 +144,5 @@ def test_cancels_racing_new_orders_keep_stock_exact(app, ctx, make_user, make_pr
     assert counts["ok"] + counts["out_of_stock"] == 40
     moved = db.session.scalar(select(db.func.sum(StockMovement.delta))
                               .where(StockMovement.product_id == product.id))
-    assert shop_state()["stock"] == {product.id: 40 - 2 * bought}
+    assert column(db_snapshot(), "products", "stock") == {product.id: 40 - 2 * bought}
     assert moved == 40 - 2 * bought

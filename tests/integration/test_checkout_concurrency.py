@@ -8,9 +8,9 @@ from app.catalog.models import Product, StockMovement
 from app.coupons.models import UserCoupon
 from app.extensions import db
 from app.orders.models import Order, Payment
-from app.orders.services import place_order
+from app.orders.checkout import place_order
 from app.wallet.models import LedgerEntry, Wallet
-from tests.helpers import outcome_counts, run_concurrently
+from tests.helpers import bearer_header, outcome_counts, run_concurrently
 
 pytestmark = pytest.mark.postgres
 
@@ -160,7 +160,7 @@ def test_flash_sale_through_the_api_answers_201_or_409_only(app, ctx, make_user,
     def buy(token):
         response = app.test_client().post(
             "/api/v1/orders", json={"items": [{"product_id": product.id, "quantity": 1}]},
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": token[:20]})
+            headers={**bearer_header(token), "Idempotency-Key": token[:20]})
         return response.status_code, response.get_json()
 
     outcomes = run_concurrently(app, buy, [(t,) for t in tokens], workers=30)

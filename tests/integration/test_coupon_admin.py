@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.coupons.admin import create_coupon, set_coupon_status
+from app.coupons.claims import claim_coupon, list_claimable_coupons, my_coupons
 from app.coupons.models import Coupon
-from app.coupons.services import (CouponNotClaimable, CouponNotFound, claim_coupon,
-                                  create_coupon, list_claimable_coupons, my_coupons,
-                                  set_coupon_status)
+from app.coupons.rules import CouponNotClaimable, CouponNotFound
 from app.db import utcnow
 from app.errors import InvalidInput
 from app.extensions import db
@@ -27,25 +27,25 @@ def test_create_coupon_starts_active_with_every_copy_left(ctx):
     assert row.ends_at == datetime(2027, 1, 1, tzinfo=UTC)
 
 
-def test_invalid_coupon_is_not_created(ctx, coupon_snapshot):
-    before = coupon_snapshot()
+def test_invalid_coupon_is_not_created(ctx, db_snapshot):
+    before = db_snapshot()
     with pytest.raises(InvalidInput):
         create_coupon(name="Bad", discount_type="percent", discount_value=150, quantity=5)
-    assert coupon_snapshot() == before
-    assert before["coupon_count"] == 0
+    assert db_snapshot() == before
+    assert before["coupons"] == []
 
 
 def test_pausing_stops_claims_and_reactivating_allows_them(ctx, make_user, make_coupon,
-                                                           coupon_snapshot):
+                                                           db_snapshot):
     user = make_user()
     coupon = make_coupon()
 
     assert set_coupon_status(coupon.id, "paused").status == "paused"
     assert list_claimable_coupons(utcnow()) == []
-    before = coupon_snapshot()
+    before = db_snapshot()
     with pytest.raises(CouponNotClaimable):
         claim_coupon(user.id, coupon.id)
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
     assert set_coupon_status(coupon.id, "active").status == "active"
     claim_coupon(user.id, coupon.id)
@@ -53,19 +53,19 @@ def test_pausing_stops_claims_and_reactivating_allows_them(ctx, make_user, make_
 
 
 @pytest.mark.parametrize("status", ["deleted", "", None, 1, "ACTIVE"])
-def test_unknown_status_is_refused(ctx, make_coupon, coupon_snapshot, status):
+def test_unknown_status_is_refused(ctx, make_coupon, db_snapshot, status):
     coupon = make_coupon()
-    before = coupon_snapshot()
+    before = db_snapshot()
     with pytest.raises(InvalidInput):
         set_coupon_status(coupon.id, status)
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
-def test_status_of_an_unknown_coupon(ctx, coupon_snapshot):
-    before = coupon_snapshot()
+def test_status_of_an_unknown_coupon(ctx, db_snapshot):
+    before = db_snapshot()
     with pytest.raises(CouponNotFound):
         set_coupon_status(12345, "paused")
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
 def test_claimable_list_and_my_coupons(ctx, make_user, make_coupon, make_user_coupon):

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.coupons.models import UserCoupon
-from app.coupons.services import (CouponNotFound, CouponNotUsable, mark_coupon_used,
-                                  release_coupon, reserve_coupon)
+from app.coupons.rules import CouponNotFound, CouponNotUsable
+from app.coupons.usage import mark_coupon_used, release_coupon, reserve_coupon
 from app.db import transaction, utcnow
 from app.extensions import db
 from app.orders.models import Order
@@ -28,12 +28,12 @@ def _use(user_coupon_id: int, order_id: int) -> None:
 
 
 def test_reserve_returns_my_coupon_and_its_discount(ctx, make_user, make_coupon,
-                                                    make_user_coupon, coupon_snapshot):
+                                                    make_user_coupon, db_snapshot):
     user = make_user()
     coupon = make_coupon(discount_type="percent", discount_value=10, max_discount=2000,
                          min_order_amount=10_000)
     mine = make_user_coupon(user, coupon)
-    before = coupon_snapshot()
+    before = db_snapshot()
 
     with transaction() as uow:
         user_coupon, discount = reserve_coupon(uow.session, user.id, mine.id, 15_000, utcnow())
@@ -43,7 +43,7 @@ def test_reserve_returns_my_coupon_and_its_discount(ctx, make_user, make_coupon,
         _, at_minimum = reserve_coupon(uow.session, user.id, mine.id, 10_000, utcnow())
         assert at_minimum == 1000
 
-    assert coupon_snapshot() == before  # reserving only reads
+    assert db_snapshot() == before  # reserving only reads
 
 
 @pytest.mark.parametrize("case, error, detail", [
@@ -57,7 +57,7 @@ def test_reserve_returns_my_coupon_and_its_discount(ctx, make_user, make_coupon,
      "{name} needs an order of at least 20,000 won; this order is 19,999 won."),
 ])
 def test_reserve_refuses_unusable_coupons(ctx, make_user, make_coupon, make_user_coupon,
-                                          coupon_snapshot, case, error, detail):
+                                          db_snapshot, case, error, detail):
     user, other = make_user(), make_user()
     coupon = make_coupon(min_order_amount=20_000, status="paused" if case == "paused" else "active")
     owner = other if case == "someone-elses" else user
@@ -67,7 +67,7 @@ def test_reserve_refuses_unusable_coupons(ctx, make_user, make_coupon, make_user
     )
     user_coupon_id = {"unknown": claimed.id + 100, "huge-id": 10**20}.get(case, claimed.id)
     subtotal = 19_999 if case == "below-minimum" else 30_000
-    before = coupon_snapshot()
+    before = db_snapshot()
 
     with pytest.raises(error) as caught:
         with transaction() as uow:
@@ -75,7 +75,7 @@ def test_reserve_refuses_unusable_coupons(ctx, make_user, make_coupon, make_user
 
     if detail:
         assert caught.value.detail == detail.format(name=coupon.name)
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
 def test_mark_used_then_release_gives_it_back(ctx, make_user, make_coupon, make_user_coupon):
@@ -98,31 +98,31 @@ def test_mark_used_then_release_gives_it_back(ctx, make_user, make_coupon, make_
 
 
 def test_a_used_coupon_cannot_be_marked_again(ctx, make_user, make_coupon, make_user_coupon,
-                                              coupon_snapshot):
+                                              db_snapshot):
     user = make_user()
     mine = make_user_coupon(user, make_coupon())
     first, second = _order(user), _order(user)
     _use(mine.id, first)
-    before = coupon_snapshot()
+    before = db_snapshot()
 
     with pytest.raises(CouponNotUsable, match="already been used"):
         _use(mine.id, second)
 
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
 def test_one_order_cannot_hold_two_coupons(ctx, make_user, make_coupon, make_user_coupon,
-                                           coupon_snapshot):
+                                           db_snapshot):
     user = make_user()
     a, b = make_user_coupon(user, make_coupon()), make_user_coupon(user, make_coupon())
     order_id = _order(user)
     _use(a.id, order_id)
-    before = coupon_snapshot()
+    before = db_snapshot()
 
     with pytest.raises(CouponNotUsable, match="already uses a coupon"):
         _use(b.id, order_id)
 
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
 def test_ten_concurrent_uses_of_one_coupon_mark_it_once(app, ctx, make_user, make_coupon,

@@ -5,10 +5,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.coupons import services
+from app.coupons import claims
+from app.coupons.admin import set_coupon_status
+from app.coupons.claims import SOLD_OUT_HERE, claim_coupon
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import (SOLD_OUT_HERE, CouponAlreadyClaimed, CouponNotClaimable,
-                                  CouponSoldOut, claim_coupon, set_coupon_status)
+from app.coupons.rules import CouponAlreadyClaimed, CouponNotClaimable, CouponSoldOut
 from app.db import transaction, utcnow
 from app.extensions import db
 from tests.helpers import outcome_counts, run_concurrently, statements
@@ -69,7 +70,7 @@ HOUR = timedelta(hours=1)
 ], ids=["not-found", "paused", "before-window", "after-window", "sold-out",
         "already-claimed", "sold-out-after-own-claim", "sold-out-and-paused"])
 def test_refused_claims_change_nothing(ctx, make_user, make_coupon, make_user_coupon,
-                                       coupon_snapshot, coupon_fields, prior_claim, code):
+                                       db_snapshot, coupon_fields, prior_claim, code):
     user = make_user()
     now = utcnow()
     shift = {"+1h": now + HOUR, "+2h": now + 2 * HOUR, "-1h": now - HOUR, "-2h": now - 2 * HOUR}
@@ -82,13 +83,13 @@ def test_refused_claims_change_nothing(ctx, make_user, make_coupon, make_user_co
         coupon_id = coupon.id
         if prior_claim:
             make_user_coupon(user, coupon)
-    before = coupon_snapshot()
+    before = db_snapshot()
 
     with pytest.raises(Exception) as caught:
         claim_coupon(user.id, coupon_id)
 
     assert getattr(caught.value, "code", None) == code, caught.value
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
 
 def test_errors_say_why(ctx, make_user, make_coupon, make_user_coupon):
@@ -121,7 +122,7 @@ def trusted(monkeypatch):
 
     def trust(seconds: float) -> None:
         # raising=False: these tests also run against code from before the setting existed.
-        monkeypatch.setattr(services, "SOLD_OUT_TRUSTED_SECONDS", seconds, raising=False)
+        monkeypatch.setattr(claims, "SOLD_OUT_TRUSTED_SECONDS", seconds, raising=False)
 
     trust(60)
     return trust
@@ -161,14 +162,15 @@ def test_a_holder_of_a_sold_out_coupon_hears_already_claimed(ctx, make_user, mak
 
 
 def test_a_sold_out_coupon_paused_here_answers_not_claimable(ctx, make_user, make_coupon,
-                                                             trusted, coupon_snapshot):
+                                                             trusted, db_snapshot):
     coupon, holder = _sold_out_by_a_rush(make_user, make_coupon)
     set_coupon_status(coupon.id, "paused")
-    before = coupon_snapshot()
-    for user_id in (make_user().id, holder.id):
+    newcomer = make_user()
+    before = db_snapshot()
+    for user_id in (newcomer.id, holder.id):
         with pytest.raises(CouponNotClaimable, match="Last call is paused"):
             claim_coupon(user_id, coupon.id)
-    assert coupon_snapshot() == before
+    assert db_snapshot() == before
 
     set_coupon_status(coupon.id, "active")
     with pytest.raises(CouponSoldOut):
@@ -192,7 +194,7 @@ def test_a_remembered_coupon_past_its_window_answers_not_claimable(ctx, make_use
                                                                    trusted, monkeypatch):
     ends_at = utcnow() + HOUR
     coupon, holder = _sold_out_by_a_rush(make_user, make_coupon, ends_at=ends_at)
-    monkeypatch.setattr(services, "utcnow", lambda: ends_at)
+    monkeypatch.setattr(claims, "utcnow", lambda: ends_at)
     with statements(db.engine, "coupons") as seen:
         for user_id in (make_user().id, holder.id):
             with pytest.raises(CouponNotClaimable, match="claim period for Last call has ended"):
@@ -202,7 +204,7 @@ def test_a_remembered_coupon_past_its_window_answers_not_claimable(ctx, make_use
 
 def test_a_coupon_with_too_many_holders_to_keep_asks_for_the_callers_claim(
         app, ctx, make_user, make_coupon, trusted, monkeypatch):
-    monkeypatch.setattr(services, "HOLDERS_KEPT_MAX", 0, raising=False)
+    monkeypatch.setattr(claims, "HOLDERS_KEPT_MAX", 0, raising=False)
     coupon, holder = _sold_out_by_a_rush(make_user, make_coupon)
     with pytest.raises(CouponAlreadyClaimed):
         claim_coupon(holder.id, coupon.id)
@@ -276,7 +278,7 @@ def test_one_shopper_claiming_10_times_at_once_gets_one(app, ctx, make_user, mak
 @pytest.mark.postgres
 def test_pausing_during_a_rush_refuses_with_the_true_reason(app, ctx, make_user, make_coupon):
     """Claims and a pause race: each claim either got a copy or hears "not claimable"."""
-    from app.coupons.services import set_coupon_status
+    from app.coupons.admin import set_coupon_status
 
     coupon = make_coupon(quantity=50)
     users = [make_user() for _ in range(40)]

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from app.catalog.stock import OutOfStock
 from app.extensions import db
-from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
+from app.exports.outcomes import DEFAULT_MAX_ATTEMPTS
 from app.exports.models import ExportEvent
+from tests.helpers import assert_problem
 
 ORDER_KEYS = {"event_id", "kind", "occurred_at", "order_id", "user_id", "status", "lines",
               "subtotal", "discount", "total", "coupon", "created_at", "cancelled_at"}
@@ -72,8 +73,9 @@ def test_cancellation_exports_a_second_event_with_the_new_status(
 
 
 def test_coupon_is_in_the_payload(app, receiver, shopper, make_product):
-    from app.coupons.services import claim_coupon, create_coupon
-    from app.orders.services import place_order
+    from app.coupons.admin import create_coupon
+    from app.coupons.claims import claim_coupon
+    from app.orders.checkout import place_order
 
     product = make_product(price=10_000)
     with app.app_context():
@@ -144,7 +146,7 @@ def test_relay_leaves_recently_enqueued_events_alone(app, runner, receiver, shop
 
 
 def test_always_failing_event_ends_failed_visible_to_admins_and_can_be_retried(
-        app, client, runner, receiver, shopper, make_user, make_product, buy, api_token):
+        app, client, runner, receiver, shopper, make_user, make_product, buy, bearer):
     receiver.fail_always(503)
     order_id = buy(shopper, {make_product(): 1})
     for _ in range(DEFAULT_MAX_ATTEMPTS):
@@ -157,7 +159,7 @@ def test_always_failing_event_ends_failed_visible_to_admins_and_can_be_retried(
 
     admin = make_user(is_admin=True)
     response = client.get("/api/v1/admin/exports",
-                          headers={"Authorization": f"Bearer {api_token(admin)}"})
+                          headers=bearer(admin))
     assert response.status_code == 200
     body = response.get_json()
     assert body["counts"] == {"pending": 0, "delivered": 0, "failed": 1}
@@ -181,14 +183,11 @@ def test_always_failing_event_ends_failed_visible_to_admins_and_can_be_retried(
 
 
 @pytest.mark.parametrize("who", ["nobody", "shopper"])
-def test_admin_exports_refuses_non_admins(app, client, make_user, api_token, who):
-    headers = {}
-    if who == "shopper":
-        headers["Authorization"] = f"Bearer {api_token(make_user())}"
+def test_admin_exports_refuses_non_admins(client, make_user, bearer, who):
+    headers = bearer(make_user()) if who == "shopper" else {}
     response = client.get("/api/v1/admin/exports", headers=headers)
-    assert response.status_code == (401 if who == "nobody" else 403)
-    assert response.mimetype == "application/problem+json"
-    assert response.get_json()["code"] == ("unauthenticated" if who == "nobody" else "forbidden")
+    status, code = (401, "unauthenticated") if who == "nobody" else (403, "forbidden")
+    assert_problem(response, status, code)
 
 
 def test_status_command_lists_counts(app, runner, receiver, shopper, make_product, buy):
@@ -204,7 +203,7 @@ def test_status_command_lists_counts(app, runner, receiver, shopper, make_produc
 def test_rush_on_one_product_exports_exactly_the_orders_that_committed(
         app, receiver, make_user, make_product, export_sink):
     """Refused and retried checkouts leave no event and send nothing."""
-    from app.orders.services import place_order
+    from app.orders.checkout import place_order
     from tests.helpers import outcome_counts, run_concurrently
 
     product = make_product(stock=20)

@@ -16,7 +16,7 @@ from rq.registry import FinishedJobRegistry
 from sqlalchemy import func, select
 
 from app import jobs
-from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
+from app.exports.outcomes import DEFAULT_MAX_ATTEMPTS
 from app.exports.models import ExportEvent
 from app.extensions import db
 from tests.fixtures.exports import RECEIVER_SECRET, RQ_TEST_QUEUE
@@ -60,6 +60,7 @@ def sends_per_event(receiver) -> Counter:
 
 
 # About 25 s: 300 POSTs that take 1 s each.
+@pytest.mark.slow
 def test_a_slow_platform_gets_300_events_with_progress_recorded_as_it_goes(
         app, runner, own_redis, receiver, shopper, make_product, buy, monkeypatch):
     monkeypatch.setitem(app.config, "EXPORT_SENDERS", 16)
@@ -107,6 +108,7 @@ def test_a_slow_platform_gets_300_events_with_progress_recorded_as_it_goes(
     assert_audit_clean(runner)
 
 
+@pytest.mark.slow
 def test_a_hung_platform_costs_each_send_its_read_timeout_and_ends_every_event_failed(
         app, runner, own_redis, receiver, shopper, make_product, buy, monkeypatch):
     monkeypatch.setitem(app.config, "EXPORT_READ_TIMEOUT", 0.3)
@@ -176,6 +178,7 @@ def wait_for(condition, timeout: float) -> bool:
 
 
 # About 20 s: a worker is killed mid-delivery, restarted, and must deliver the rest.
+@pytest.mark.slow
 def test_a_worker_killed_mid_delivery_and_restarted_delivers_the_rest_within_30_s(
         app, runner, own_redis, receiver, shopper, make_product, buy):
     product = make_product(stock=1_000)

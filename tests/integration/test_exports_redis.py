@@ -21,8 +21,9 @@ from rq.registry import ScheduledJobRegistry
 from sqlalchemy import select, update
 
 import app.exports.jobs as export_jobs
+import app.exports.sending as export_sending
 from app.db import transaction
-from app.exports.jobs import DEFAULT_MAX_ATTEMPTS
+from app.exports.outcomes import DEFAULT_MAX_ATTEMPTS
 from app.exports.models import ExportEvent
 from app.extensions import db
 from app.orders.models import Order
@@ -164,7 +165,7 @@ def test_500_twice_then_delivered_on_the_third_rq_attempt(app, rq_redis, receive
 
 
 def test_always_failing_ends_failed_and_shows_in_the_admin_api(
-        app, client, rq_redis, receiver, shopper, make_user, make_product, buy, api_token):
+        app, client, rq_redis, receiver, shopper, make_user, make_product, buy, bearer):
     receiver.fail_always(500)
     order_id = buy(shopper, {make_product(): 1})
     work_in_process(app, rq_redis)
@@ -174,7 +175,7 @@ def test_always_failing_ends_failed_and_shows_in_the_admin_api(
     assert len(receiver.requests) == DEFAULT_MAX_ATTEMPTS
     assert queued(rq_redis) == 0
     response = client.get("/api/v1/admin/exports",
-                          headers={"Authorization": f"Bearer {api_token(make_user(is_admin=True))}"})
+                          headers=bearer(make_user(is_admin=True)))
     body = response.get_json()
     assert body["counts"] == {"pending": 0, "delivered": 0, "failed": 1}
     assert [(f["order_id"], f["last_error"]) for f in body["failed"]] == [
@@ -260,7 +261,7 @@ def test_an_order_committed_while_a_drain_runs_queues_the_next_drain(
     product = make_product(stock=100)
     order_ids = [buy(shopper, {product: 1})]
     queued_while_draining = []
-    untried_events = export_jobs._untried_events
+    untried_events = export_sending.untried_events
 
     def order_then_read():
         if len(order_ids) == 1:
@@ -268,7 +269,7 @@ def test_an_order_committed_while_a_drain_runs_queues_the_next_drain(
             queued_while_draining.extend(queued_functions(rq_redis))
         return untried_events()
 
-    monkeypatch.setattr(export_jobs, "_untried_events", order_then_read)
+    monkeypatch.setattr(export_sending, "untried_events", order_then_read)
     work_in_process(app, rq_redis)
 
     assert queued_while_draining == [DRAIN]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.catalog.inventory import adjust_stock
+from app.catalog.editing import adjust_stock
 from app.catalog.models import Product, StockMovement
 from app.extensions import db
 from tests.helpers import outcome_counts, run_concurrently
@@ -57,7 +57,7 @@ def test_concurrent_removals_stop_exactly_at_zero(app, ctx, make_product, admin_
 @pytest.mark.postgres
 def test_an_edit_racing_adjustments_loses_neither(app, ctx, make_product, admin_user):
     """ORM edits are version-checked; the adjustments bump the version; retries reconcile."""
-    from app.catalog.inventory import update_product
+    from app.catalog.editing import update_product
 
     product = make_product(price=1000, stock=0)
     calls = [("adjust", i) for i in range(20)] + [("edit", i) for i in range(5)]

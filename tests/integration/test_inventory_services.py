@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.catalog import inventory
+from app.catalog import editing, queries
 from app.catalog.models import Product, StockMovement
 from app.catalog.stock import OutOfStock, ProductNotFound
 from app.errors import InvalidInput
 from app.extensions import db
+from tests.helpers import changed_tables, column
 
 
 def _movements(product_id: int) -> list[tuple]:
@@ -23,8 +24,8 @@ def _movements(product_id: int) -> list[tuple]:
 
 
 def test_create_product_records_the_initial_stock_as_a_movement(ctx, admin_user):
-    product = inventory.create_product("  Oolong tea  ", 12_000, 30, "Roasted.", True,
-                                       actor_id=admin_user.id)
+    product = editing.create_product("  Oolong tea  ", 12_000, 30, "Roasted.", True,
+                                     actor_id=admin_user.id)
     assert (product.name, product.price, product.stock, product.is_active) == (
         "Oolong tea", 12_000, 30, True)
     assert db.session.get(Product, product.id).stock == 30
@@ -32,7 +33,7 @@ def test_create_product_records_the_initial_stock_as_a_movement(ctx, admin_user)
 
 
 def test_a_product_created_without_stock_has_no_movement(ctx):
-    product = inventory.create_product("Preorder", 5_000, 0, "", False)
+    product = editing.create_product("Preorder", 5_000, 0, "", False)
     assert (product.stock, product.is_active) == (0, False)
     assert _movements(product.id) == []
 
@@ -54,28 +55,30 @@ def test_a_product_created_without_stock_has_no_movement(ctx):
     ("Tea", 1000, 1, 42, True, "description"),
     ("Tea", 1000, 1, "", "yes", "is_active"),
 ])
-def test_create_product_refuses_bad_input_and_writes_nothing(ctx, stock_state, name, price,
+def test_create_product_refuses_bad_input_and_writes_nothing(ctx, db_snapshot, name, price,
                                                              stock, description, is_active,
                                                              field):
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(InvalidInput) as refused:
-        inventory.create_product(name, price, stock, description, is_active)
+        editing.create_product(name, price, stock, description, is_active)
     assert refused.value.field == field
-    assert stock_state() == before
+    assert db_snapshot() == before
 
 
 # --- update -----------------------------------------------------------------------------
 
 
 def test_update_product_changes_fields_and_leaves_stock_and_ledger_alone(ctx, make_product,
-                                                                         stock_state):
+                                                                         db_snapshot):
     product = make_product(price=1000, stock=7)
-    before = stock_state()
-    updated = inventory.update_product(product.id, name="Renamed", price=1500,
-                                       description="New text", is_active=False)
+    before = db_snapshot()
+    updated = editing.update_product(product.id, name="Renamed", price=1500,
+                                     description="New text", is_active=False)
     assert (updated.name, updated.price, updated.description, updated.is_active) == (
         "Renamed", 1500, "New text", False)
-    assert stock_state() == before
+    after = db_snapshot()
+    assert changed_tables(before, after) == {"products"}
+    assert column(after, "products", "stock") == column(before, "products", "stock")
 
 
 def test_update_after_a_sale_keeps_the_sold_stock(ctx, make_product):
@@ -86,7 +89,7 @@ def test_update_after_a_sale_keeps_the_sold_stock(ctx, make_product):
     product = make_product(stock=7)
     with transaction() as uow:
         change_stock(uow.session, product.id, -2, "sale")
-    updated = inventory.update_product(product.id, price=2500)
+    updated = editing.update_product(product.id, price=2500)
     row = db.session.execute(select(Product.stock, Product.price, Product.version)
                              .where(Product.id == product.id)).one()
     assert (updated.stock, row.stock, row.price, row.version) == (5, 5, 2500, 3)
@@ -95,18 +98,18 @@ def test_update_after_a_sale_keeps_the_sold_stock(ctx, make_product):
 @pytest.mark.parametrize("fields", [
     {}, {"stock": 5}, {"version": 9}, {"price": -5}, {"name": ""}, {"is_active": 1},
 ])
-def test_update_product_refuses_bad_fields(ctx, make_product, stock_state, fields):
+def test_update_product_refuses_bad_fields(ctx, make_product, db_snapshot, fields):
     product = make_product()
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(InvalidInput):
-        inventory.update_product(product.id, **fields)
-    assert stock_state() == before
+        editing.update_product(product.id, **fields)
+    assert db_snapshot() == before
     assert db.session.get(Product, product.id).name == product.name
 
 
 def test_update_unknown_product(ctx):
     with pytest.raises(ProductNotFound):
-        inventory.update_product(999, name="Ghost")
+        editing.update_product(999, name="Ghost")
 
 
 # --- adjust -----------------------------------------------------------------------------
@@ -114,9 +117,9 @@ def test_update_unknown_product(ctx):
 
 def test_receipts_and_corrections_move_stock_and_write_the_ledger(ctx, make_product, admin_user):
     product = make_product(stock=3)
-    assert inventory.adjust_stock(product.id, 20, "receipt", "delivery 4711", admin_user.id) == 23
-    assert inventory.adjust_stock(product.id, -4, "correction", " recount ", admin_user.id) == 19
-    assert inventory.adjust_stock(product.id, 1, "correction", "found one", admin_user.id) == 20
+    assert editing.adjust_stock(product.id, 20, "receipt", "delivery 4711", admin_user.id) == 23
+    assert editing.adjust_stock(product.id, -4, "correction", " recount ", admin_user.id) == 19
+    assert editing.adjust_stock(product.id, 1, "correction", "found one", admin_user.id) == 20
     assert _movements(product.id)[1:] == [
         (20, "receipt", "delivery 4711", admin_user.id),
         (-4, "correction", "recount", admin_user.id),
@@ -127,18 +130,18 @@ def test_receipts_and_corrections_move_stock_and_write_the_ledger(ctx, make_prod
 
 def test_a_correction_to_exactly_zero_is_allowed(ctx, make_product, admin_user):
     product = make_product(stock=3)
-    assert inventory.adjust_stock(product.id, -3, "correction", "all broken", admin_user.id) == 0
+    assert editing.adjust_stock(product.id, -3, "correction", "all broken", admin_user.id) == 0
 
 
 def test_an_adjustment_below_zero_is_refused_and_changes_nothing(ctx, make_product, admin_user,
-                                                                 stock_state):
+                                                                 db_snapshot):
     product = make_product(stock=3)
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(OutOfStock) as refused:
-        inventory.adjust_stock(product.id, -4, "correction", "recount", admin_user.id)
+        editing.adjust_stock(product.id, -4, "correction", "recount", admin_user.id)
     assert refused.value.detail == "Stock cannot go below 0 (3 in stock)."
     assert refused.value.code == "out_of_stock" and refused.value.field == "delta"
-    assert stock_state() == before
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("delta, kind, reason, field", [
@@ -157,36 +160,36 @@ def test_an_adjustment_below_zero_is_refused_and_changes_nothing(ctx, make_produ
     (5, "initial", "not an admin kind", "kind"),
 ])
 def test_bad_adjustments_are_refused_and_change_nothing(ctx, make_product, admin_user,
-                                                        stock_state, delta, kind, reason, field):
+                                                        db_snapshot, delta, kind, reason, field):
     product = make_product(stock=3)
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(InvalidInput) as refused:
-        inventory.adjust_stock(product.id, delta, kind, reason, admin_user.id)
+        editing.adjust_stock(product.id, delta, kind, reason, admin_user.id)
     assert refused.value.field == field
-    assert stock_state() == before
+    assert db_snapshot() == before
 
 
-def test_adjusting_an_unknown_product(ctx, admin_user, stock_state):
-    before = stock_state()
+def test_adjusting_an_unknown_product(ctx, admin_user, db_snapshot):
+    before = db_snapshot()
     with pytest.raises(ProductNotFound):
-        inventory.adjust_stock(12345, 1, "receipt", "delivery", admin_user.id)
-    assert stock_state() == before
+        editing.adjust_stock(12345, 1, "receipt", "delivery", admin_user.id)
+    assert db_snapshot() == before
 
 
 @pytest.mark.postgres
 def test_stock_beyond_the_column_range_is_bad_input_not_a_crash(ctx, make_product, admin_user,
-                                                                stock_state):
+                                                                db_snapshot):
     product = make_product(stock=1)
     from app.db import transaction
 
     with transaction() as uow:
         uow.session.execute(Product.__table__.update().where(Product.id == product.id)
                             .values(stock=2**31 - 10))
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(InvalidInput) as refused:
-        inventory.adjust_stock(product.id, 100, "receipt", "overflow", admin_user.id)
+        editing.adjust_stock(product.id, 100, "receipt", "overflow", admin_user.id)
     assert refused.value.field == "delta"
-    assert stock_state() == before
+    assert db_snapshot() == before
 
 
 # --- patch (the API's combined change) ---------------------------------------------------
@@ -194,39 +197,39 @@ def test_stock_beyond_the_column_range_is_bad_input_not_a_crash(ctx, make_produc
 
 def test_patch_changes_fields_and_stock_together(ctx, make_product, admin_user):
     product = make_product(price=1000, stock=5)
-    patched = inventory.patch_product(product.id, {"name": "Big tea", "price": 1200}, 10,
-                                      "delivery", admin_user.id)
+    patched = editing.patch_product(product.id, {"name": "Big tea", "price": 1200}, 10,
+                                    "delivery", admin_user.id)
     assert (patched.name, patched.price, patched.stock) == ("Big tea", 1200, 15)
     assert _movements(product.id)[-1] == (10, "receipt", "delivery", admin_user.id)
-    negative = inventory.patch_product(product.id, {}, -2, "broken", admin_user.id)
+    negative = editing.patch_product(product.id, {}, -2, "broken", admin_user.id)
     assert negative.stock == 13
     assert _movements(product.id)[-1] == (-2, "correction", "broken", admin_user.id)
 
 
 def test_patch_refused_for_stock_changes_neither_name_nor_price(ctx, make_product, admin_user,
-                                                                 stock_state):
+                                                                 db_snapshot):
     product = make_product(price=1000, stock=5)
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(OutOfStock):
-        inventory.patch_product(product.id, {"name": "Renamed", "price": 9}, -6, "recount",
-                                admin_user.id)
+        editing.patch_product(product.id, {"name": "Renamed", "price": 9}, -6, "recount",
+                              admin_user.id)
     db.session.rollback()
     row = db.session.get(Product, product.id)
     assert (row.name, row.price) == (product.name, 1000)
-    assert stock_state() == before
+    assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("fields, delta, reason", [
     ({}, None, None), ({}, 5, None), ({}, None, "why"), ({"stock": 3}, None, None),
     ({"price": "10"}, None, None), ({}, 0, "zero"),
 ])
-def test_patch_refuses_bad_input(ctx, make_product, admin_user, stock_state, fields, delta,
+def test_patch_refuses_bad_input(ctx, make_product, admin_user, db_snapshot, fields, delta,
                                  reason):
     product = make_product()
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(InvalidInput):
-        inventory.patch_product(product.id, fields, delta, reason, admin_user.id)
-    assert stock_state() == before
+        editing.patch_product(product.id, fields, delta, reason, admin_user.id)
+    assert db_snapshot() == before
 
 
 # --- read models ------------------------------------------------------------------------
@@ -237,53 +240,53 @@ def test_low_stock_lists_active_products_at_or_below_the_threshold(ctx, make_pro
     five = make_product(stock=5)
     make_product(stock=6)
     make_product(stock=1, is_active=False)
-    assert [p.id for p in inventory.low_stock_products(5)] == [empty.id, five.id]
-    assert [p.id for p in inventory.low_stock_products(0)] == [empty.id]
+    assert [p.id for p in queries.low_stock_products(5)] == [empty.id, five.id]
+    assert [p.id for p in queries.low_stock_products(0)] == [empty.id]
 
 
 def test_inventory_page_filters_and_searches_literally(ctx, make_product):
     make_product(name="100% cotton", stock=2)
     make_product(name="Cotton_candy", stock=9)
     hidden = make_product(name="Hidden thing", stock=1, is_active=False)
-    assert [p.name for p in inventory.inventory_page(q="%").items] == ["100% cotton"]
-    assert [p.name for p in inventory.inventory_page(q="_").items] == ["Cotton_candy"]
-    assert [p.name for p in inventory.inventory_page(q="COTTON").items] == [
+    assert [p.name for p in queries.inventory_page(q="%").items] == ["100% cotton"]
+    assert [p.name for p in queries.inventory_page(q="_").items] == ["Cotton_candy"]
+    assert [p.name for p in queries.inventory_page(q="COTTON").items] == [
         "100% cotton", "Cotton_candy"]
-    assert [p.id for p in inventory.inventory_page(low_stock=1).items] == [hidden.id]
-    assert inventory.inventory_page(low_stock=5).total == 2
+    assert [p.id for p in queries.inventory_page(low_stock=1).items] == [hidden.id]
+    assert queries.inventory_page(low_stock=5).total == 2
 
 
 def test_movement_page_names_who_changed_the_stock(ctx, make_product, make_user, admin_user):
-    from app.orders.services import place_order
+    from app.orders.checkout import place_order
 
     shopper = make_user(balance=10_000)
     product = make_product(price=1000, stock=5)
-    inventory.adjust_stock(product.id, 2, "receipt", "delivery", admin_user.id)
+    editing.adjust_stock(product.id, 2, "receipt", "delivery", admin_user.id)
     order, _ = place_order(shopper.id, [(product.id, 3)])
-    rows, total = inventory.movement_page(product.id)
+    rows, total = queries.movement_page(product.id)
     assert total == 3
     assert [(r.kind, r.delta, r.actor_email, r.shopper_email, r.order_id) for r in rows] == [
         ("sale", -3, None, shopper.email, order.id),
         ("receipt", 2, admin_user.email, None, None),
         ("initial", 5, None, None, None),
     ]
-    rows, total = inventory.movement_page(product.id, page=2, per_page=2)
+    rows, total = queries.movement_page(product.id, page=2, per_page=2)
     assert (total, [r.kind for r in rows]) == (3, ["initial"])
 
 
 @pytest.mark.parametrize("product_id", [0, -1, 2**31, 10**20, "1", None])
-def test_ids_outside_the_column_range_are_unknown_products(ctx, admin_user, stock_state,
+def test_ids_outside_the_column_range_are_unknown_products(ctx, admin_user, db_snapshot,
                                                            product_id):
-    before = stock_state()
+    before = db_snapshot()
     with pytest.raises(ProductNotFound):
-        inventory.adjust_stock(product_id, 1, "receipt", "delivery", admin_user.id)
+        editing.adjust_stock(product_id, 1, "receipt", "delivery", admin_user.id)
     with pytest.raises(ProductNotFound):
-        inventory.update_product(product_id, name="x")
+        editing.update_product(product_id, name="x")
     with pytest.raises(ProductNotFound):
-        inventory.patch_product(product_id, {"price": 5})
+        editing.patch_product(product_id, {"price": 5})
     with pytest.raises(ProductNotFound):
-        inventory.get_product(product_id)
-    assert stock_state() == before
+        queries.get_product(product_id)
+    assert db_snapshot() == before
 
 
 def test_patch_answers_with_the_fresh_row_even_when_the_session_holds_a_copy(ctx, make_product,
@@ -291,6 +294,6 @@ def test_patch_answers_with_the_fresh_row_even_when_the_session_holds_a_copy(ctx
     product = make_product(stock=5)
     held = db.session.get(Product, product.id)  # referenced, so the identity map keeps it
     db.session.commit()  # ends the read without expiring the copy (expire_on_commit=False)
-    patched = inventory.patch_product(product.id, {}, 3, "delivery", admin_user.id)
+    patched = editing.patch_product(product.id, {}, 3, "delivery", admin_user.id)
     assert patched.stock == 8
     assert patched is held

@@ -29,6 +29,7 @@ from app.exports.models import ExportEvent
 from app.extensions import db
 from app.orders.models import Order
 from app.wallet.models import Wallet
+from tests.helpers import bearer_header
 
 pytestmark = pytest.mark.postgres
 
@@ -95,7 +96,7 @@ def request(port: int, method: str, path: str, token: str | None = None,
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/json"}
     if token:
-        headers["Authorization"] = f"Bearer {token}"
+        headers.update(bearer_header(token))
     try:
         connection.request(method, path, json.dumps(body) if body is not None else None,
                            headers)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import shutil
 import threading
 import time
@@ -27,6 +26,7 @@ from app.orders.models import Order
 from tests.conftest import PASSWORD
 from tests.fixtures.exports import RECEIVER_SECRET, Receiver
 from tests.fixtures.redis_apps import DurableRedis, app_with_redis
+from tests.helpers import bearer_header
 from tests.processes import VENV_BIN, Process, RedisServer, free_port, wait_for_port
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
@@ -55,7 +55,7 @@ def test_a_token_revoked_during_a_blip_stays_revoked_when_redis_returns_with_its
         issued = client.post("/api/v1/tokens",
                              json={"email": make_user().email, "password": PASSWORD})
         token = issued.get_json()["token"]
-        auth = {"Authorization": f"Bearer {token}"}
+        auth = bearer_header(token)
         assert client.get("/api/v1/wallet", headers=auth).status_code == 200
         key = accounts._token_cache_key(accounts._token_digest(token))
         with shop.app_context():
@@ -93,7 +93,7 @@ def call(port: int, method: str, path: str, *, token: str | None = None,
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     sent = {"Content-Type": "application/json", **(headers or {})}
     if token:
-        sent["Authorization"] = f"Bearer {token}"
+        sent.update(bearer_header(token))
     try:
         connection.request(method, path, json.dumps(body) if body is not None else None, sent)
         response = connection.getresponse()
@@ -159,6 +159,7 @@ def keep_running(process: Process) -> None:
         process.start()
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_redis_killed_under_api_checkouts_through_gunicorn(app, make_user, make_product,
                                                            make_coupon):

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from app.catalog import inventory
+from app.catalog import editing, stock_imports
 from app.catalog.models import Product, StockMovement
 from app.catalog.stock import OutOfStock
 from app.extensions import db
-from app.orders.services import cancel_order, place_order
+from app.orders.cancel import cancel_order
+from app.orders.checkout import place_order
 from tests.helpers import outcome_counts, run_concurrently
 
 
@@ -28,7 +29,7 @@ def _kinds() -> dict[str, int]:
 
 
 def _create(name: str, price: int, stock: int, actor_id: int) -> Product:
-    product = inventory.create_product(name, price, stock, actor_id=actor_id)
+    product = editing.create_product(name, price, stock, actor_id=actor_id)
     # Detached, as a web request would leave it: a copy kept in this test's long-lived
     # session would otherwise be served, stale, to the services' later reads.
     db.session.expunge(product)
@@ -42,18 +43,18 @@ def test_receipts_sales_cancellations_and_corrections_keep_the_ledger(ctx, make_
     cup = _create("Cup", 3_000, 0, admin_user.id)
     pot = _create("Pot", 9_000, 2, admin_user.id)
 
-    inventory.adjust_stock(cup.id, 6, "receipt", "delivery 1", admin_user.id)
+    editing.adjust_stock(cup.id, 6, "receipt", "delivery 1", admin_user.id)
     first, _ = place_order(shopper.id, [(tea.id, 3), (cup.id, 2)])
     second, _ = place_order(shopper.id, [(pot.id, 2), (tea.id, 1)])
-    inventory.adjust_stock(tea.id, -2, "correction", "two broken", admin_user.id)
+    editing.adjust_stock(tea.id, -2, "correction", "two broken", admin_user.id)
     cancel_order(shopper.id, first.id)
-    inventory.import_receipts(f"product_id,quantity,reason\n{pot.id},4,delivery 2\n"
-                              f"{tea.id},1,delivery 2\n", admin_user.id)
+    stock_imports.import_receipts(f"product_id,quantity,reason\n{pot.id},4,delivery 2\n"
+                                  f"{tea.id},1,delivery 2\n", admin_user.id)
     third, _ = place_order(shopper.id, [(pot.id, 4)])
     cancel_order(admin_user.id, third.id, by_admin=True)
-    inventory.patch_product(cup.id, {"price": 3_500}, -1, "recount", admin_user.id)
+    editing.patch_product(cup.id, {"price": 3_500}, -1, "recount", admin_user.id)
     with pytest.raises(OutOfStock):
-        inventory.adjust_stock(pot.id, -100, "correction", "too many", admin_user.id)
+        editing.adjust_stock(pot.id, -100, "correction", "too many", admin_user.id)
     with pytest.raises(OutOfStock):
         place_order(shopper.id, [(pot.id, 5)])
 
@@ -86,8 +87,8 @@ def test_ledger_holds_under_a_concurrent_mix(app, ctx, make_user, make_product, 
         if kind == "cancel":
             return cancel_order(user_id, n)
         if kind == "receipt":
-            return inventory.adjust_stock(ids[n % 3], 3, "receipt", "delivery", user_id)
-        return inventory.adjust_stock(ids[n % 3], -1, "correction", "recount", user_id)
+            return editing.adjust_stock(ids[n % 3], 3, "receipt", "delivery", user_id)
+        return editing.adjust_stock(ids[n % 3], -1, "correction", "recount", user_id)
 
     outcomes = run_concurrently(app, one, calls, workers=38)
     assert outcome_counts(outcomes) == {"ok": 38}

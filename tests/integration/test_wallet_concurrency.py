@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.wallet.models import LedgerEntry, Wallet
 from app.wallet.services import charge_wallet
-from tests.helpers import outcome_counts, run_concurrently
+from tests.helpers import bearer_header, outcome_counts, run_concurrently
 
 
 def _assert_exact(user_id: int, top_ups: int, amount: int):
@@ -51,7 +51,7 @@ def test_top_ups_racing_the_balance_cap_never_exceed_it(app, ctx, make_user):
 def _retries_of_one_top_up(app, user_id: int, token: str, calls: int):
     """``calls`` clients send one top-up with the same Idempotency-Key at the same moment
     (a client retrying after a timeout while its first request is still running)."""
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "retry-key"}
+    headers = {**bearer_header(token), "Idempotency-Key": "retry-key"}
 
     def top_up():
         response = app.test_client().post("/api/v1/wallet/charges", json={"amount": 7_000},

@@ -67,6 +67,7 @@ def test_anonymous_pages_load_with_no_csp_violation(watched, base_url, hostile_s
     _visit_all(watched, base_url, ANONYMOUS_PAGES)
 
 
+@pytest.mark.slow
 def test_every_shopper_and_admin_page_loads_with_no_csp_violation_and_no_script_runs(
         watched, base_url, hostile_shop):
     page = watched

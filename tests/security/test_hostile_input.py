@@ -13,7 +13,7 @@ from sqlalchemy import event, text
 
 from app.extensions import db
 from tests.fixtures.security import limited_app_for
-from tests.helpers import csrf_token, post_form
+from tests.helpers import assert_problem, csrf_token, post_form
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
 TOO_LARGE = 5 * 1024 * 1024  # MAX_CONTENT_LENGTH is 4 MB
@@ -35,7 +35,7 @@ def _url(path: str, ids: dict) -> str:
 
 
 def test_deeply_nested_json_is_malformed_on_every_json_operation(
-        client, admin_user, bearer, one_of_each, problem_of, db_snapshot):
+        client, admin_user, bearer, one_of_each, db_snapshot):
     operations = _json_body_operations(client)
     assert len(operations) >= 8
     headers = bearer(admin_user)
@@ -44,22 +44,22 @@ def test_deeply_nested_json_is_malformed_on_every_json_operation(
         response = client.open(_url(path, {"id": one_of_each["product_id"], **one_of_each}),
                                method=method, data=DEEP_JSON, headers=headers,
                                content_type="application/json")
-        problem_of(response, 400, "malformed_request")
+        assert_problem(response, 400, "malformed_request")
     assert db_snapshot() == before
 
 
 @pytest.mark.parametrize("path", ["/api/v1/tokens", "/api/v1/users"])
-def test_deeply_nested_json_does_not_break_the_rate_limiter(limited_app, problem_of, path):
+def test_deeply_nested_json_does_not_break_the_rate_limiter(limited_app, path):
     """The limiter's key function reads the email from the body before the view does."""
     response = limited_app.test_client().post(path, data=DEEP_JSON,
                                               content_type="application/json")
-    problem_of(response, 400, "malformed_request")
+    assert_problem(response, 400, "malformed_request")
 
 
-def test_an_oversized_api_body_is_413_problem_json(client, problem_of):
+def test_an_oversized_api_body_is_413_problem_json(client):
     response = client.post("/api/v1/tokens", data=b" " * TOO_LARGE,
                            content_type="application/json")
-    body = problem_of(response, 413, "payload_too_large")
+    body = assert_problem(response, 413, "payload_too_large")
     assert "at most 4 MB" in body["detail"]
 
 
@@ -94,12 +94,12 @@ API_TEXT_CASES = [
 
 @pytest.mark.parametrize("method, path, body, field", API_TEXT_CASES)
 def test_unstorable_text_in_an_api_body_is_422_naming_the_field(
-        client, admin_user, bearer, one_of_each, problem_of, db_snapshot, method, path, body,
+        client, admin_user, bearer, one_of_each, db_snapshot, method, path, body,
         field):
     headers = bearer(admin_user)
     before = db_snapshot()
     response = client.open(_url(path, one_of_each), method=method, json=body, headers=headers)
-    assert f"'{field}'" in problem_of(response, 422, "invalid_input")["detail"]
+    assert f"'{field}'" in assert_problem(response, 422, "invalid_input")["detail"]
     assert db_snapshot() == before
 
 
@@ -143,12 +143,12 @@ def test_unstorable_text_in_a_query_argument_is_422_naming_it(admin_client):
     _refused_page(admin_client.get("/admin/orders", query_string={"email": "a\x00"}), "email")
 
 
-def test_refusing_a_nul_in_the_body_happens_before_any_view(client, problem_of):
+def test_refusing_a_nul_in_the_body_happens_before_any_view(client):
     """Anonymous sign-up via the API: nothing else in the request is even looked at."""
     response = client.post("/api/v1/users", json={"email": "kim@example.com",
                                                   "password": "long-enough-pw",
                                                   "name": ["Kim", {"nick": "\x00"}]})
-    assert "'name[1].nick'" in problem_of(response, 422, "invalid_input")["detail"]
+    assert "'name[1].nick'" in assert_problem(response, 422, "invalid_input")["detail"]
 
 
 # --- item 8: the 500 page, after a real failing statement ---------------------------------------

@@ -10,9 +10,9 @@ from __future__ import annotations
 import pytest
 
 from app.cart.services import add_to_cart
-from app.coupons.services import claim_coupon
-from app.orders.services import place_order
-from tests.helpers import csrf_token, post_form
+from app.coupons.claims import claim_coupon
+from app.orders.checkout import place_order
+from tests.helpers import assert_problem, csrf_token, post_form, wallet_of
 
 VICTIM_BALANCE = 77_000
 ATTACKER_BALANCE = 20_000
@@ -33,7 +33,7 @@ def victim(app, make_user, make_product, make_coupon):
 
 
 @pytest.fixture
-def attacker(app, make_user, make_product, login, api_token, client):
+def attacker(app, make_user, make_product, login, bearer, client):
     """A logged-in shopper with an API token and one product of their own in the cart."""
     user = make_user(balance=ATTACKER_BALANCE, name="Mallory")
     product = make_product(price=2_000, stock=5)
@@ -41,12 +41,7 @@ def attacker(app, make_user, make_product, login, api_token, client):
         add_to_cart(user.id, product.id, 1)
     login(user)
     return {"user": user, "client": client, "product": product,
-            "headers": {"Authorization": f"Bearer {api_token(user)}"}}
-
-
-def _problem_code(response):
-    assert response.mimetype == "application/problem+json", response.get_data(as_text=True)
-    return response.get_json()["code"]
+            "headers": bearer(user)}
 
 
 def test_someone_elses_order_is_404_on_pages_and_api(victim, attacker, db_snapshot):
@@ -63,9 +58,9 @@ def test_someone_elses_order_is_404_on_pages_and_api(victim, attacker, db_snapsh
     assert f"/orders/{order_id}" not in client.get("/orders").get_data(as_text=True)
 
     api = client.get(f"/api/v1/orders/{order_id}", headers=headers)
-    assert (api.status_code, _problem_code(api)) == (404, "order_not_found")
+    assert_problem(api, 404, "order_not_found")
     cancel = client.post(f"/api/v1/orders/{order_id}/cancel", headers=headers)
-    assert (cancel.status_code, _problem_code(cancel)) == (404, "order_not_found")
+    assert_problem(cancel, 404, "order_not_found")
     assert client.get("/api/v1/orders", headers=headers).get_json()["items"] == []
 
     assert db_snapshot() == before
@@ -82,7 +77,7 @@ def test_someone_elses_coupon_cannot_be_used_or_seen(victim, attacker, db_snapsh
 
     api = client.post("/api/v1/orders", headers=headers, json={
         "items": [{"product_id": attacker["product"].id, "quantity": 1}], "coupon_id": stolen})
-    assert (api.status_code, _problem_code(api)) == (404, "coupon_not_found")
+    assert_problem(api, 404, "coupon_not_found")
 
     page = client.get(f"/checkout?coupon={stolen}")
     assert page.status_code == 200
@@ -127,6 +122,6 @@ def test_wallet_reads_and_top_ups_are_the_callers_own(victim, attacker, db_snaps
                           json={"amount": 1_000, "user_id": victim["user"].id})
     assert (charged.status_code, charged.get_json()["balance"]) == (201, ATTACKER_BALANCE + 1_000)
     after = db_snapshot()
-    victim_wallet = [row for row in after["wallets"] if row[0] == victim["user"].id]
-    assert victim_wallet == [row for row in before["wallets"] if row[0] == victim["user"].id]
+    victim_id = victim["user"].id
+    assert wallet_of(after, victim_id) == wallet_of(before, victim_id)
     assert len(after["ledger_entries"]) == len(before["ledger_entries"]) + 1

@@ -17,7 +17,7 @@ from app.extensions import cache, db
 from app.wallet.models import Wallet
 from tests.conftest import PASSWORD
 from tests.fixtures.security import limited_app_for
-from tests.helpers import post_form
+from tests.helpers import assert_problem, post_form
 
 WRONG = "wrong-password-99"
 
@@ -61,10 +61,7 @@ def test_the_token_api_shares_the_login_budget_and_answers_problem_json(limited,
         _login(limited, user.email, WRONG)
     response = limited.post("/api/v1/tokens", json={"email": user.email, "password": PASSWORD},
                             environ_base={"REMOTE_ADDR": "198.51.100.7"})
-    assert response.status_code == 429
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json()
-    assert (body["code"], body["status"]) == ("rate_limited", 429)
+    assert_problem(response, 429, "rate_limited")
     assert 1 <= int(response.headers["Retry-After"]) <= 60
 
 
@@ -110,10 +107,10 @@ def test_sign_ups_are_limited_per_email_and_per_address(limited, app):
         db.session.remove()
 
 
-def test_top_ups_are_limited_per_account_across_page_and_api(limited, make_user, api_token,
+def test_top_ups_are_limited_per_account_across_page_and_api(limited, make_user, bearer,
                                                              app):
     user = make_user()
-    headers = {"Authorization": f"Bearer {api_token(user)}"}
+    headers = bearer(user)
     for _ in range(20):
         response = limited.post("/api/v1/wallet/charges", headers=headers,
                                 json={"amount": 1_000},
@@ -133,10 +130,10 @@ def test_top_ups_are_limited_per_account_across_page_and_api(limited, make_user,
         db.session.remove()
 
 
-def test_a_limited_api_top_up_looks_its_token_up_once(limited, make_user, api_token,
+def test_a_limited_api_top_up_looks_its_token_up_once(limited, make_user, bearer,
                                                        monkeypatch):
     """The per-account limit and ``token_required`` both need the caller: one lookup."""
-    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+    headers = bearer(make_user())
     lookups = []
     real_get = cache.get
     monkeypatch.setattr(cache, "get", lambda key: (key.startswith("api-token:")

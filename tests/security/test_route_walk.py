@@ -123,9 +123,9 @@ def test_every_operation_not_public_answers_401_without_a_valid_token(client, do
 
 
 def test_admin_operations_are_admin_only_in_code_and_document(app, client, document,
-                                                               make_user, api_token,
+                                                               make_user, bearer,
                                                                one_of_each):
-    headers = {"Authorization": f"Bearer {api_token(make_user())}"}
+    headers = bearer(make_user())
     admin_shapes = [key for key in _documented_operations(document) if key[1].startswith(
         "/admin/")]
     assert len(admin_shapes) >= 5

@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections import Counter
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -31,13 +32,15 @@ from sqlalchemy import select
 
 from app.accounts.services import register_user
 from app.audit.services import run_audit
-from app.catalog.inventory import adjust_stock, create_product
+from app.catalog.editing import adjust_stock, create_product
 from app.catalog.models import Product
+from app.coupons.admin import create_coupon
+from app.coupons.claims import claim_coupon
 from app.coupons.models import Coupon
-from app.coupons.services import claim_coupon, create_coupon
 from app.errors import DomainError
 from app.extensions import db
-from app.orders.services import cancel_order, place_order
+from app.orders.cancel import cancel_order
+from app.orders.checkout import place_order
 from app.wallet.models import Wallet
 from app.wallet.services import MAX_BALANCE, charge_wallet
 from tests.conftest import PASSWORD, _empty_all_tables, _forget_cached
@@ -52,6 +55,7 @@ START_BALANCE = 60_000
 START_STOCK = 10
 
 
+@pytest.mark.slow
 def test_random_shop_histories_keep_every_invariant(app):
     tally: Counter = Counter()  # what the runs really did, so a too-easy run fails
 

@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from app.coupons.admin import validate_coupon_fields
 from app.coupons.models import Coupon, UserCoupon
-from app.coupons.services import (coupon_discount, is_claimable, user_coupon_status,
-                                  validate_coupon_fields)
+from app.coupons.rules import is_claimable, user_coupon_status
+from app.coupons.usage import coupon_discount
 from app.errors import InvalidInput
 
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)
