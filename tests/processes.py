@@ -96,21 +96,24 @@ class Process:
 
 
 class RedisServer:
-    """A private ``redis-server`` on a free port that keeps nothing on disk.
+    """A private ``redis-server`` on a free port.
 
-    ``kill()`` is a ``kill -9``; ``start()`` again brings it back on the same port, empty, as
-    a restarted cache would be.
+    ``kill()`` is a ``kill -9``; ``start()`` again brings it back on the same port: empty, as
+    a restarted cache would be, or with every key it had when ``durable`` (each command is
+    written to its append-only file before it is answered), as after a blip.
     """
 
-    def __init__(self, port: int | None = None):
+    def __init__(self, port: int | None = None, *, durable: bool = False):
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed")
         self.port = port or free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self._dir = tempfile.mkdtemp(prefix="redis-")
+        persistence = (["--appendonly", "yes", "--appendfsync", "always"] if durable
+                       else ["--appendonly", "no"])
         self._process = Process([binary, "--bind", "127.0.0.1", "--port", str(self.port),
-                                 "--save", "", "--appendonly", "no", "--dir", self._dir],
+                                 "--save", "", *persistence, "--dir", self._dir],
                                 name="redis")
 
     def start(self) -> RedisServer:

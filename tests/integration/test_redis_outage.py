@@ -25,7 +25,7 @@ from app.extensions import cache, db
 from app.orders.models import Order
 from tests.conftest import PASSWORD
 from tests.fixtures.exports import RECEIVER_SECRET, Receiver
-from tests.fixtures.redis_apps import DurableRedis, app_with_redis
+from tests.fixtures.redis_apps import app_with_redis
 from tests.helpers import bearer_header
 from tests.processes import VENV_BIN, Process, RedisServer, free_port, wait_for_port
 
@@ -50,7 +50,7 @@ def test_a_token_revoked_during_a_blip_stays_revoked_when_redis_returns_with_its
     """The token's owner is cached in Redis; Redis goes away and comes back with that entry.
     Whatever the revocation answered meanwhile, the token works exactly when the database
     says it is live."""
-    with DurableRedis() as redis, app_with_redis(app, redis.url) as shop:
+    with RedisServer(durable=True) as redis, app_with_redis(app, redis.url) as shop:
         client = shop.test_client()
         issued = client.post("/api/v1/tokens",
                              json={"email": make_user().email, "password": PASSWORD})
