@@ -62,12 +62,20 @@ def _json_texts(body) -> Iterator[tuple[str, str]]:
             pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
 
 
+def _field_texts(fields) -> Iterator[tuple[str, str]]:
+    for key, values in fields.lists():
+        yield _shown(key), key
+        for value in values:
+            yield _shown(key), value
+
+
 def _request_texts() -> Iterator[tuple[str, str]]:
-    for source in (request.args, request.form):
-        for key, values in source.lists():
-            yield _shown(key), key
-            for value in values:
-                yield _shown(key), value
+    yield from _field_texts(request.args)
+    # Form fields and JSON both need a Content-Type; without one (every plain GET) there is
+    # no body to read, and parsing nothing cost each request half of this check.
+    if not request.want_form_data_parsed:
+        return
+    yield from _field_texts(request.form)
     if request.is_json:
         yield from _json_texts(request.get_json(silent=True))
 
