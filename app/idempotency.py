@@ -5,8 +5,14 @@ result instead of doing it twice."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError
 
 from app.errors import InvalidInput
+
+Result = TypeVar("Result")
 
 IDEMPOTENCY_KEY_MAX = 100
 # Printable ASCII without spaces: what clients send as UUIDs or tokens, safe in logs and URLs.
@@ -21,3 +27,19 @@ def check_idempotency_key(key) -> str | None:
         raise InvalidInput(f"An idempotency key is 1 to {IDEMPOTENCY_KEY_MAX} printable "
                            "characters without spaces.", field="idempotency_key")
     return key
+
+
+def once_per_key(key: str | None, made_with_key: Callable[[], Result | None],
+                 make: Callable[[], Result]) -> tuple[Result, bool]:
+    """``(result, created)``: what ``key`` already made (``made_with_key()``), else
+    ``make()``'s result. A concurrent request that commits the same key first makes
+    ``make`` fail on the unique constraint, and then its result is the answer too."""
+    if key is not None and (made := made_with_key()) is not None:
+        return made, False
+    try:
+        return make(), True
+    except IntegrityError:
+        made = made_with_key() if key is not None else None
+        if made is None:
+            raise
+        return made, False

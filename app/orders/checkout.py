@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from app.bestsellers.sales import count_sold, shop_day
 from app.cart.services import remove_ordered
@@ -32,7 +31,7 @@ from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import InvalidInput
 from app.exports.services import deliver_after_commit, event_row, order_snapshot
 from app.extensions import db
-from app.idempotency import check_idempotency_key
+from app.idempotency import check_idempotency_key, once_per_key
 from app.orders import one_statement
 from app.orders.models import Order
 from app.orders.placed import PlacedLine, PlacedOrder
@@ -41,10 +40,10 @@ from app.orders.rules import ORDER_ATTEMPTS, OrderTotalChanged, normalize_items
 from app.wallet.services import balance_change, balance_refusal, ledger_row
 
 
-def _order_with_key(user_id: int, key: str) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.user_id == user_id, Order.idempotency_key == key)
-    )
+def _placed_with_key(user_id: int, key: str) -> PlacedOrder | None:
+    order = db.session.scalar(
+        select(Order).where(Order.user_id == user_id, Order.idempotency_key == key))
+    return None if order is None else PlacedOrder.of(order)
 
 
 @retry_on_conflict(attempts=ORDER_ATTEMPTS)
@@ -65,23 +64,17 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
     amount they did not see.
     """
     key = check_idempotency_key(idempotency_key)
-    if key is not None:
-        existing = _order_with_key(user_id, key)
-        if existing is not None:
-            return PlacedOrder.of(existing), False
-    lines = normalize_items(items)
-    if user_coupon_id is not None and (type(user_coupon_id) is not int or user_coupon_id < 1):
-        raise InvalidInput("A coupon id is a positive whole number.", field="coupon_id")
-    if user_coupon_id is not None and not is_id(user_coupon_id):
-        raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
-    try:
-        return _place(user_id, lines, user_coupon_id, key, from_cart, expected_total), True
-    except IntegrityError:
-        # The same key committed by a concurrent request while this one waited on it.
-        existing = _order_with_key(user_id, key) if key is not None else None
-        if existing is None:
-            raise
-        return PlacedOrder.of(existing), False
+
+    def place() -> PlacedOrder:
+        lines = normalize_items(items)
+        if user_coupon_id is not None and (type(user_coupon_id) is not int
+                                           or user_coupon_id < 1):
+            raise InvalidInput("A coupon id is a positive whole number.", field="coupon_id")
+        if user_coupon_id is not None and not is_id(user_coupon_id):
+            raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
+        return _place(user_id, lines, user_coupon_id, key, from_cart, expected_total)
+
+    return once_per_key(key, lambda: _placed_with_key(user_id, key), place)
 
 
 # Columns, not entities, and built once: checkout pays for neither ORM loading nor

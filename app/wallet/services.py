@@ -11,12 +11,11 @@ from __future__ import annotations
 import functools
 
 from sqlalchemy import BigInteger, Insert, Integer, Row, String, Update, bindparam, select
-from sqlalchemy.exc import IntegrityError
 
 from app.db import retry_on_conflict, transaction, utcnow
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
-from app.idempotency import check_idempotency_key
+from app.idempotency import check_idempotency_key, once_per_key
 from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
 from app.writes import compare_and_set, constant, insert_row
 
@@ -172,18 +171,12 @@ def charge_wallet(user_id: int, amount, idempotency_key: str | None = None
     """
     amount = check_charge_amount(amount)
     key = check_idempotency_key(idempotency_key)
-    try:
+
+    def top_up() -> Row:
         with transaction(single_write=True) as uow:  # change_balance is one statement
-            if key is not None and (entry := _replayed(uow.session, user_id, amount, key)):
-                return entry, False
-            return change_balance(uow.session, user_id, amount, "charge",
-                                  idempotency_key=key), True
-    except IntegrityError:
-        # The same key committed by a concurrent request after this one looked for it.
-        entry = _replayed(db.session, user_id, amount, key) if key is not None else None
-        if entry is None:
-            raise
-        return entry, False
+            return change_balance(uow.session, user_id, amount, "charge", idempotency_key=key)
+
+    return once_per_key(key, lambda: _replayed(db.session, user_id, amount, key), top_up)
 
 
 def get_balance(user_id: int) -> int:
