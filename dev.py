@@ -44,6 +44,13 @@ def ensure_venv() -> None:
         STAMP.write_text(digest)
 
 
+def compile_translations() -> None:
+    """Compile the message catalogs (app/translations/*/LC_MESSAGES/messages.po → .mo), which
+    are not kept in git; without them every page would speak English."""
+    run(str(BIN / "pybabel"), "compile", "--statistics",
+        "-d", str(ROOT / "app" / "translations"))
+
+
 def flask(*args: str) -> None:
     run(str(BIN / "flask"), "--app", "wsgi", *args)
 
@@ -134,6 +141,7 @@ def serve(args: list[str]) -> int:
 
 def cmd_run() -> int:
     ensure_venv()
+    compile_translations()
     flask("db", "upgrade")
     flask("seed-demo")
     return serve([str(BIN / "flask"), "--app", "wsgi", "run", "--host", "127.0.0.1",
@@ -142,6 +150,7 @@ def cmd_run() -> int:
 
 def cmd_test(pytest_args: list[str]) -> int:
     ensure_venv()
+    compile_translations()
     ensure_browser()
     return subprocess.run([str(BIN / "python"), "-m", "pytest", *pytest_args], cwd=ROOT).returncode
 

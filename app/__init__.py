@@ -10,6 +10,7 @@ from app.config import load_config
 from app.db import configure_sqlite, ping_idle_connections
 from app.errors import register_error_handlers
 from app.hostile_input import init_hostile_input
+from app.i18n import init_i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     cache.init_app(app)
     login_manager.init_app(app)
+    init_i18n(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

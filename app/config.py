@@ -98,6 +98,9 @@ def load_config(instance_path: Path) -> dict:
         # werkzeug's scrypt by default; tests lower the cost, never production.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SHOP_TIMEZONE": os.environ.get("SHOP_TIMEZONE", "Asia/Seoul"),
+        # The language of a visitor who has not chosen one and whose browser asks for neither
+        # (app/i18n.py): "ko" or "en".
+        "SHOP_LOCALE": os.environ.get("SHOP_LOCALE", "ko"),
         "RQ_QUEUE_NAME": os.environ.get("RQ_QUEUE_NAME", "storefront"),
         "DATA_PLATFORM_URL": os.environ.get("DATA_PLATFORM_URL") or None,
         "DATA_PLATFORM_SECRET": os.environ.get("DATA_PLATFORM_SECRET", "dev-data-platform-secret"),

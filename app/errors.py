@@ -14,11 +14,13 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, current_app, flash, jsonify, render_template, request
+from flask import Flask, current_app, flash, g, jsonify, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.i18n import LANGUAGE_NAMES, current_locale
 
 
 class DomainError(Exception):
@@ -137,7 +139,9 @@ def _words(error: HTTPException) -> tuple[str, str]:
 def _render_without_database(template: str, **context) -> str:
     """``template`` rendered without the context processors, which would load the current user
     and the navigation's balance from the database. The template must not use them."""
-    return current_app.jinja_env.get_template(template).render(**context)
+    g.without_database = True
+    return current_app.jinja_env.get_template(template).render(
+        current_locale=current_locale(), language_names=LANGUAGE_NAMES, **context)
 
 
 def _retry_after(error: RateLimitExceeded) -> int:

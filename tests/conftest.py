@@ -64,6 +64,9 @@ def app(tmp_path_factory):
         "EXPORT_DRAIN_DELAY": 0,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        # The suites assert the English copy; a request asking for Korean (Accept-Language,
+        # the lang cookie) still gets it, and the shop's Korean default has its own tests.
+        "SHOP_LOCALE": "en",
     }
     if USING_POSTGRES:
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {

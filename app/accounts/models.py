@@ -23,6 +23,8 @@ class User(UserMixin, db.Model):
     # token, so a copied cookie (or one left on another device) stops working; null until the
     # first login.
     session_token: Mapped[str | None] = mapped_column(String(64))
+    # The language the shopper picked with the switcher ("ko"/"en"); null: not chosen yet.
+    locale: Mapped[str | None] = mapped_column(String(5))
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"

@@ -170,6 +170,13 @@ def close_sessions(user_id: int) -> None:
         )
 
 
+def save_locale(user_id: int, locale: str) -> None:
+    """Remember the language ``user_id`` picked; ``locale`` is one of app.i18n.LOCALES."""
+    with transaction() as uow:
+        uow.session.execute(update(User).where(User.id == user_id).values(locale=locale)
+                            .execution_options(synchronize_session=False))
+
+
 def user_for_session(session_id: str) -> User | None:
     """The user a session cookie's ``<id>:<token>`` names, if that token is still current."""
     user_id, _, token = session_id.partition(":")

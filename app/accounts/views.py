@@ -3,13 +3,15 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
 from app.accounts.forms import LoginForm, SignupForm
 from app.accounts.models import User
-from app.errors import DomainError, show_on_form
+from app.errors import DomainError, InvalidInput, show_on_form
 from app.extensions import login_manager
+from app.i18n import LOCALE_COOKIE, LOCALES
 
 bp = Blueprint("accounts", __name__)
 
@@ -23,13 +25,13 @@ def load_user(session_id: str):
     return services.user_for_session(session_id)
 
 
-def _safe_next(default: str) -> str:
-    """Only same-site relative paths: an open redirect would make a phishing link look like us.
+def _safe_next(target: str, default: str) -> str:
+    """``target`` when it is a same-site relative path, else ``default``: an open redirect
+    would make a phishing link look like us.
 
     Browsers read a backslash as a slash and drop tabs and newlines inside a URL, so a path
     holding any of them can turn into ``//evil.example``: refuse those outright.
     """
-    target = request.args.get("next", "")
     if "\\" in target or not target.isprintable():
         return default
     parts = urlsplit(target)
@@ -77,7 +79,7 @@ def login():
         else:
             _start_session(user)
             flash(f"Welcome back, {user.name}.", "success")
-            return redirect(_safe_next(url_for("shop.home")))
+            return redirect(_safe_next(request.args.get("next", ""), url_for("shop.home")))
     status = 422 if form.errors or request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
 
@@ -94,3 +96,19 @@ def logout():
     session.clear()
     flash("You are logged out.", "info")
     return redirect(url_for("shop.home"))
+
+
+@bp.post("/language")
+def switch_language():
+    """The header's language switcher: remember the choice (a year-long cookie, and the
+    account's preference when signed in, so it follows the shopper to other devices) and go
+    back to the page it was pressed on."""
+    choice = request.form.get("locale", "")
+    if choice not in LOCALES:
+        raise InvalidInput(gettext("Choose one of the shop's languages."), field="locale")
+    if current_user.is_authenticated:
+        services.save_locale(current_user.id, choice)
+    back = redirect(_safe_next(request.form.get("next", ""), url_for("shop.home")))
+    back.set_cookie(LOCALE_COOKIE, choice, max_age=365 * 24 * 3600, samesite="Lax",
+                    secure=request.is_secure, httponly=True)
+    return back

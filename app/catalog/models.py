@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
+from app.i18n import in_locale
 
 _LINE_END = re.compile(r"\r\n?")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
@@ -22,8 +23,11 @@ class Product(VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Korean text is required; English is optional, and English pages fall back to Korean.
     name: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    description_en: Mapped[str | None] = mapped_column(Text)
     price: Mapped[int] = mapped_column(BigInteger, nullable=False)
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
@@ -34,12 +38,20 @@ class Product(VersionedMixin, db.Model):
         return self.stock <= 0
 
     @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
+
+    @property
     def paragraphs(self) -> list[str]:
-        """The description's paragraphs: split at blank lines, whichever line ends it has.
+        """The shown description's paragraphs: split at blank lines, whichever line ends it has.
 
         A browser's textarea sends ``\r\n``; the API and the CSV may send ``\n`` or ``\r``.
         """
-        text = _LINE_END.sub("\n", self.description or "")
+        text = _LINE_END.sub("\n", self.display_description or "")
         return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
+from app.i18n import in_locale
 
 
 class Coupon(VersionedMixin, db.Model):
@@ -28,7 +29,9 @@ class Coupon(VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Korean name required, English optional (English pages fall back to Korean).
     name: Mapped[str] = mapped_column(String(120), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(120))
     discount_type: Mapped[str] = mapped_column(String(8), nullable=False)
     discount_value: Mapped[int] = mapped_column(BigInteger, nullable=False)
     max_discount: Mapped[int | None] = mapped_column(BigInteger)
@@ -40,6 +43,10 @@ class Coupon(VersionedMixin, db.Model):
     valid_days: Mapped[int] = mapped_column(Integer, nullable=False, default=7)
     status: Mapped[str] = mapped_column(String(8), nullable=False, default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
 
 
 class UserCoupon(db.Model):

@@ -3,12 +3,14 @@
 from flask import Flask
 from flask_login import current_user
 
-from app.formatting import format_local_time, format_won
+from app.formatting import format_local_date, format_local_time, format_won, format_won_text
 
 
 def register_template_context(app: Flask) -> None:
     app.add_template_filter(format_won, "won")
+    app.add_template_filter(format_won_text, "won_text")
     app.add_template_filter(format_local_time, "local_time")
+    app.add_template_filter(format_local_date, "local_date")
 
     @app.context_processor
     def nav_balance():

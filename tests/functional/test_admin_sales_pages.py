@@ -45,7 +45,7 @@ def test_create_a_coupon_with_every_field(admin_client, app):
         14, "active")]
     page = admin_client.get("/admin/coupons").get_data(as_text=True)
     assert "Created coupon Winter 10% (50 copies)." in page
-    assert "10% (max ₩3,000)" in page and "2026-12-01 09:00 KST" in page
+    assert "10% (max ₩3,000)" in page and "Tue, Dec 1, 2026, 09:00" in page
 
 
 def test_a_fixed_coupon_with_open_window(admin_client, app):

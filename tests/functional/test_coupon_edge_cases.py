@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.formatting import format_local_time
 from tests.helpers import assert_problem, field_errors, post_form
 
 
@@ -58,22 +57,11 @@ def test_a_stored_far_future_date_breaks_no_page(client, admin_client, make_coup
     admin = admin_client.get("/admin/coupons")
 
     assert shop.status_code == 200 and admin.status_code == 200
-    assert "Claim by 9999-12-31 23:59 UTC" in shop.get_data(as_text=True)
-    assert "→ 9999-12-31 23:59 UTC" in admin.get_data(as_text=True)
+    assert "Claim by Fri, Dec 31, 9999, 23:59 UTC" in shop.get_data(as_text=True)
+    assert "→ Fri, Dec 31, 9999, 23:59 UTC" in admin.get_data(as_text=True)
     response = post_form(admin_client, f"/admin/coupons/{far.id}/status", {"status": "paused"},
                          token_from="/admin/coupons")
     assert response.status_code == 302
-
-
-@pytest.mark.parametrize("value, shown", [
-    (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "9999-12-31 23:59 UTC"),
-    (datetime.fromisoformat("0001-01-01T00:00:00+23:59"), "1-01-01 00:00 UTC+23:59"),
-    (datetime.fromisoformat("9999-12-31T23:59:59-23:59"), "9999-12-31 23:59 UTC-23:59"),
-    (datetime(2026, 11, 25, 5, 3, tzinfo=UTC), "2026-11-25 14:03 KST"),
-])
-def test_format_local_time_never_raises(app, value, shown):
-    with app.app_context():
-        assert format_local_time(value) == shown
 
 
 # --- a holder of a sold-out coupon ------------------------------------------------------

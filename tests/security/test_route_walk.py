@@ -16,7 +16,7 @@ from tests.helpers import csrf_token
 PUBLIC_PAGES = {
     "shop.home", "catalog.product_list", "catalog.product_detail",
     "bestsellers.best_seller_list", "coupons.coupon_list", "accounts.login",
-    "accounts.signup", "shop.healthz", "static",
+    "accounts.signup", "accounts.switch_language", "shop.healthz", "static",
 }
 PUBLIC_API = {
     ("GET", "/products"), ("GET", "/products/{}"), ("GET", "/products/best-sellers"),
@@ -88,9 +88,15 @@ def test_every_non_public_page_sends_anonymous_visitors_to_log_in(app, client, o
 def test_public_pages_are_only_the_listed_ones_and_they_answer(app, client, one_of_each):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert PUBLIC_PAGES <= endpoints, PUBLIC_PAGES - endpoints
+    token = csrf_token(client, "/login")
     for rule in _page_rules(app):
         if rule.endpoint in PUBLIC_PAGES - {"static"}:
-            assert client.get(_path(rule, one_of_each)).status_code == 200, rule.rule
+            if "GET" in rule.methods:
+                assert client.get(_path(rule, one_of_each)).status_code == 200, rule.rule
+            else:  # the language switcher: back to the page it was pressed on
+                response = client.post(_path(rule, one_of_each),
+                                       data={"csrf_token": token, "locale": "en"})
+                assert response.status_code == 302, rule.rule
 
 
 def test_every_documented_path_is_routed_and_every_route_documented(app, document):
