@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Callable
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import DateTime, Integer, MetaData, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -253,9 +254,9 @@ def retry_on_conflict(attempts: int, *, base_delay: float = 0.005, max_delay: fl
                     if attempt == attempts:
                         # The shopper hears what to do; the operator's log names the service.
                         log.warning("%s lost %s conflicts in a row", fn.__name__, attempts)
-                        raise ConflictRetryExhausted(
+                        raise ConflictRetryExhausted(gettext(
                             "Too many people changed this at the same moment; nothing was "
-                            "changed. Please try again.") from exc
+                            "changed. Please try again.")) from exc
                     time.sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
             raise AssertionError("unreachable")  # pragma: no cover
 

@@ -7,6 +7,10 @@ those, declared next to the code that raises them, which add only the API's snak
 ``code``, a ``title`` and maybe the form ``field``. Pages show the sentence (next to the form
 field named by ``field`` when there is one); the API answers RFC 9457
 ``application/problem+json``. Every handler, the 429 of the rate limits included, is here.
+
+The words are the response's language (app/i18n.py): a ``title`` is a lazy string, declared at
+import time and read in the request's language; a ``detail`` is translated where the error is
+raised. The ``code`` never changes with the language: clients branch on it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import math
 import time
 
 from flask import Flask, current_app, flash, g, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -26,12 +31,13 @@ from app.i18n import LANGUAGE_NAMES, current_locale
 class DomainError(Exception):
     code = "domain_error"
     status = 400
-    title = "Request refused"
+    title = lazy_gettext("Request refused")
     field: str | None = None
 
     def __init__(self, detail: str | None = None, *, field: str | None = None):
-        super().__init__(detail or self.title)
-        self.detail = detail or self.title
+        # Read now, in the language of the request that raised it.
+        self.detail = str(detail or self.title)
+        super().__init__(self.detail)
         if field is not None:
             self.field = field
 
@@ -39,25 +45,25 @@ class DomainError(Exception):
 class MalformedRequest(DomainError):
     code = "malformed_request"
     status = 400
-    title = "Malformed request"
+    title = lazy_gettext("Malformed request")
 
 
 class Unauthenticated(DomainError):
     code = "unauthenticated"
     status = 401
-    title = "Authentication required"
+    title = lazy_gettext("Authentication required")
 
 
 class Forbidden(DomainError):
     code = "forbidden"
     status = 403
-    title = "Forbidden"
+    title = lazy_gettext("Forbidden")
 
 
 class NotFound(DomainError):
     code = "not_found"
     status = 404
-    title = "Not found"
+    title = lazy_gettext("Not found")
 
 
 class Conflict(DomainError):
@@ -66,24 +72,24 @@ class Conflict(DomainError):
 
     code = "conflict"
     status = 409
-    title = "Conflict"
+    title = lazy_gettext("Conflict")
 
 
 class InvalidInput(DomainError):
     code = "invalid_input"
     status = 422
-    title = "Invalid input"
+    title = lazy_gettext("Invalid input")
 
 
 class Unavailable(DomainError):
     code = "unavailable"
     status = 503
-    title = "Temporarily unavailable"
+    title = lazy_gettext("Temporarily unavailable")
 
 
 class ConflictRetryExhausted(Conflict):
     code = "conflict_retry_exhausted"
-    title = "Too many concurrent changes, please try again"
+    title = lazy_gettext("Too many concurrent changes, please try again")
 
 
 _HTTP_CODES = {
@@ -98,13 +104,34 @@ _HTTP_CODES = {
 }
 
 
-def problem(status: int, code: str, title: str, detail: str | None = None, **extra):
-    """An ``application/problem+json`` response."""
+# werkzeug's names and descriptions are English and speak to developers: each status the shop
+# answers has its own words. Lazy: read in each response's language.
+_HTTP_WORDS = {
+    400: (lazy_gettext("Bad request"),
+          lazy_gettext("The shop could not read that request. Nothing was changed.")),
+    401: (lazy_gettext("Authentication required"), lazy_gettext("Log in and try again.")),
+    403: (lazy_gettext("Not allowed"),
+          lazy_gettext("This is not open to your account. Nothing was changed.")),
+    404: (lazy_gettext("Not found"), lazy_gettext("There is nothing at this address.")),
+    405: (lazy_gettext("Method not allowed"),
+          lazy_gettext("This address does not take that kind of request. Nothing was changed.")),
+    415: (lazy_gettext("Unsupported media type"),
+          lazy_gettext("The shop cannot read a body of this type: send JSON with "
+                       "Content-Type: application/json. Nothing was changed.")),
+}
+# A status the shop never answers on purpose still gets words in the shopper's language.
+_OTHER_WORDS = (lazy_gettext("Request refused"),
+                lazy_gettext("The shop could not answer that request. Nothing was changed."))
+
+
+def problem(status: int, code: str, title, detail=None, **extra):
+    """An ``application/problem+json`` response; ``title`` and ``detail`` may be lazy strings,
+    read here in the response's language."""
     body = {
         "type": f"https://storefront.example/problems/{code.replace('_', '-')}",
-        "title": title,
+        "title": str(title),
         "status": status,
-        "detail": detail or title,
+        "detail": str(detail or title),
         "code": code,
         **extra,
     }
@@ -128,17 +155,24 @@ def show_on_form(form, error: DomainError) -> None:
 
 
 def _words(error: HTTPException) -> tuple[str, str]:
-    """Title and sentence for an HTTP error; werkzeug's 413 text speaks to developers."""
+    """Title and sentence for an HTTP error, in the response's language."""
     if error.code == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return "Too large", (f"The request is larger than the shop accepts (at most {limit} "
-                             "MB). Nothing was changed.")
-    return error.name, error.description
+        return gettext("Too large"), gettext(
+            "The request is larger than the shop accepts (at most %(limit)s MB). Nothing was "
+            "changed.", limit=limit)
+    title, detail = _HTTP_WORDS.get(error.code, _OTHER_WORDS)
+    # ``abort(403, gettext("…"))``: the shop's own sentence, already in the request's language.
+    if error.description != type(error).description:
+        detail = error.description
+    return str(title), str(detail)
 
 
 def _render_without_database(template: str, **context) -> str:
     """``template`` rendered without the context processors, which would load the current user
-    and the navigation's balance from the database. The template must not use them."""
+    and the navigation's balance from the database. The template must not use them. Its
+    ``_()`` still speaks the visitor's language: app/i18n.py picks it without the database
+    (from the cookie or Accept-Language) once ``g.without_database`` is set."""
     g.without_database = True
     return current_app.jinja_env.get_template(template).render(
         current_locale=current_locale(), language_names=LANGUAGE_NAMES, **context)
@@ -159,16 +193,16 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             return problem(error.status, error.code, error.title, error.detail)
         return render_template("errors/error.html", status=error.status,
-                               title=error.title, detail=error.detail), error.status
+                               title=str(error.title), detail=error.detail), error.status
 
     # Only pages check CSRF (the API is exempt). A shopper who meets this has usually kept a
     # form open across a restart or in another tab; "The CSRF token is missing." tells them
     # nothing.
     @app.errorhandler(CSRFError)
     def handle_csrf_error(error: CSRFError):
-        return render_template("errors/error.html", status=400, title="This form has expired",
-                               detail="Nothing was changed. Go back, reload the page and try "
-                                      "again."), 400
+        return render_template(
+            "errors/error.html", status=400, title=gettext("This form has expired"),
+            detail=gettext("Nothing was changed. Go back, reload the page and try again.")), 400
 
     @app.errorhandler(HTTPException)
     def handle_http_exception(error: HTTPException):
@@ -177,9 +211,10 @@ def register_error_handlers(app: Flask) -> None:
         if wants_problem_json():
             response = problem(status, _HTTP_CODES.get(status, "http_error"), title, detail)
         else:
+            # A page that is not there gets the shop's own "couldn't find" page, not a title.
             response = app.make_response(
                 (render_template("errors/error.html", status=status, title=title,
-                                 detail=detail), status))
+                                 detail=detail, missing_page=status == 404), status))
         # The exception's own headers (405's Allow above all) outlive the body we swap in.
         for name, value in error.get_headers():
             if name.lower() != "content-type":
@@ -190,12 +225,13 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(error: RateLimitExceeded):
         retry_after = _retry_after(error)
-        detail = f"Too many attempts. Try again in {retry_after} seconds."
         if wants_problem_json():
-            response = problem(429, "rate_limited", "Too many requests", detail)
+            response = problem(429, "rate_limited", gettext("Too many requests"), ngettext(
+                "Too many attempts. Try again in %(num)d second.",
+                "Too many attempts. Try again in %(num)d seconds.", retry_after))
         else:
             response = app.make_response(
-                (render_template("errors/429.html", detail=detail), 429))
+                (render_template("errors/429.html", retry_after=retry_after), 429))
         response.headers["Retry-After"] = str(retry_after)
         return response
 
@@ -210,7 +246,10 @@ def register_error_handlers(app: Flask) -> None:
         # extensions (they import app.db, which imports this module).
         current_app.extensions["sqlalchemy"].session.remove()
         if wants_problem_json():
-            return problem(500, "internal_error", "Internal server error")
+            return problem(500, "internal_error", gettext("Internal server error"),
+                           gettext("Something went wrong on our side; nothing was charged. "
+                                   "Try again in a moment."))
+        # Lazy: read while rendering, once the language is picked without the database.
         return _render_without_database(
-            "errors/500.html", title="Something went wrong",
-            detail="We could not finish that. Nothing was charged."), 500
+            "errors/500.html", title=lazy_gettext("Something went wrong"),
+            detail=lazy_gettext("We could not finish that. Nothing was charged.")), 500

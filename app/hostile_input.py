@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 
 from flask import Flask, request
+from flask_babel import gettext
 from flask.json.provider import DefaultJSONProvider
 
 from app.errors import InvalidInput
@@ -83,9 +84,13 @@ def _request_texts() -> Iterator[tuple[str, str]]:
 def refuse_unstorable_text() -> None:
     for field, text in _request_texts():
         if _UNSTORABLE.search(text):
-            what = "a NUL character" if "\x00" in text else "an unpaired UTF-16 surrogate"
-            raise InvalidInput(f"'{field}' contains {what}, which text may not hold. "
-                               "Nothing was changed.", field=field)
+            if "\x00" in text:
+                detail = gettext("'%(field)s' contains a NUL character, which text may not "
+                                 "hold. Nothing was changed.", field=field)
+            else:
+                detail = gettext("'%(field)s' contains an unpaired UTF-16 surrogate, which text "
+                                 "may not hold. Nothing was changed.", field=field)
+            raise InvalidInput(detail, field=field)
 
 
 def init_hostile_input(app: Flask) -> None:

@@ -61,6 +61,15 @@ def init_i18n(app: Flask) -> None:
                    default_translation_directories="translations",
                    default_timezone=app.config["SHOP_TIMEZONE"])
 
+    # A refusal is often translated inside a unit of work whose flush just failed, where
+    # reading the shopper's saved choice would query a session that must roll back first:
+    # so a page's language is picked before the view runs. The API reads no saved choice,
+    # and static files need no language.
+    @app.before_request
+    def pick_language_first():
+        if request.endpoint != "static" and not request.path.startswith("/api/"):
+            get_locale()
+
     @app.context_processor
     def language_context():
         return {"current_locale": current_locale(), "language_names": LANGUAGE_NAMES}

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import InvalidInput
@@ -24,8 +25,9 @@ def check_idempotency_key(key) -> str | None:
     if key is None:
         return None
     if not isinstance(key, str) or not _IDEMPOTENCY_KEY.fullmatch(key):
-        raise InvalidInput(f"An idempotency key is 1 to {IDEMPOTENCY_KEY_MAX} printable "
-                           "characters without spaces.", field="idempotency_key")
+        raise InvalidInput(gettext("An idempotency key is 1 to %(max)s printable characters "
+                                   "without spaces.", max=IDEMPOTENCY_KEY_MAX),
+                           field="idempotency_key")
     return key
 
 

@@ -1,3 +1,4 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
@@ -13,22 +14,25 @@ from app.errors import InvalidInput
 
 
 class SignupForm(FlaskForm):
-    name = StringField("Name", validators=[
-        DataRequired("Enter your name."),
-        Length(max=NAME_MAX, message=f"A name has at most {NAME_MAX} characters."),
+    name = StringField(lazy_gettext("Name"), validators=[
+        DataRequired(lazy_gettext("Enter your name.")),
+        Length(max=NAME_MAX, message=lazy_gettext("A name has at most %(max)s characters.",
+                                                  max=NAME_MAX)),
     ])
     # Length and format both come from validate_email below, so each shows one message.
-    email = EmailField("Email", validators=[DataRequired("Enter your email address.")])
-    password = PasswordField("Password", validators=[
-        DataRequired("Choose a password."),
+    email = EmailField(lazy_gettext("Email"),
+                       validators=[DataRequired(lazy_gettext("Enter your email address."))])
+    password = PasswordField(lazy_gettext("Password"), validators=[
+        DataRequired(lazy_gettext("Choose a password.")),
         Length(min=PASSWORD_MIN, max=PASSWORD_MAX,
-               message=f"A password has {PASSWORD_MIN} to {PASSWORD_MAX} characters."),
+               message=lazy_gettext("A password has %(min)s to %(max)s characters.",
+                                    min=PASSWORD_MIN, max=PASSWORD_MAX)),
     ])
-    confirm = PasswordField("Repeat password", validators=[
-        DataRequired("Type the password again."),
-        EqualTo("password", "The two passwords differ."),
+    confirm = PasswordField(lazy_gettext("Repeat password"), validators=[
+        DataRequired(lazy_gettext("Type the password again.")),
+        EqualTo("password", lazy_gettext("The two passwords differ.")),
     ])
-    submit = SubmitField("Create account")
+    submit = SubmitField(lazy_gettext("Create account"))
 
     def validate_email(self, field):
         # The service checks again; checking here too shows every field's problem at once.
@@ -39,12 +43,14 @@ class SignupForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[
-        DataRequired("Enter your email address."),
-        Length(max=EMAIL_MAX, message=f"An email address has at most {EMAIL_MAX} characters."),
+    email = EmailField(lazy_gettext("Email"), validators=[
+        DataRequired(lazy_gettext("Enter your email address.")),
+        Length(max=EMAIL_MAX, message=lazy_gettext(
+            "An email address has at most %(max)s characters.", max=EMAIL_MAX)),
     ])
-    password = PasswordField("Password", validators=[
-        DataRequired("Enter your password."),
-        Length(max=PASSWORD_MAX, message=f"A password has at most {PASSWORD_MAX} characters."),
+    password = PasswordField(lazy_gettext("Password"), validators=[
+        DataRequired(lazy_gettext("Enter your password.")),
+        Length(max=PASSWORD_MAX, message=lazy_gettext(
+            "A password has at most %(max)s characters.", max=PASSWORD_MAX)),
     ])
-    submit = SubmitField("Log in")
+    submit = SubmitField(lazy_gettext("Log in"))

@@ -10,6 +10,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,18 +29,18 @@ EMAIL_MAX = 254
 
 class EmailTaken(Conflict):
     code = "email_taken"
-    title = "Email already registered"
+    title = lazy_gettext("Email already registered")
     field = "email"
 
 
 class RevocationUnavailable(Unavailable):
     code = "revocation_unavailable"
-    title = "Token revocation unavailable"
+    title = lazy_gettext("Token revocation unavailable")
 
 
 class InvalidCredentials(Unauthenticated):
     code = "invalid_credentials"
-    title = "Wrong email or password"
+    title = lazy_gettext("Wrong email or password")
     # Shown under the password box on the login page; the wording never says which was wrong.
     field = "password"
 
@@ -47,36 +48,41 @@ class InvalidCredentials(Unauthenticated):
 def normalize_email(raw) -> str:
     """The canonical form of an email address, or ``InvalidInput``."""
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidInput("Enter your email address.", field="email")
+        raise InvalidInput(gettext("Enter your email address."), field="email")
     if len(raw) > EMAIL_MAX:
-        raise InvalidInput(f"An email address has at most {EMAIL_MAX} characters.", field="email")
+        raise InvalidInput(gettext("An email address has at most %(max)s characters.", max=EMAIL_MAX),
+                           field="email")
     try:
         # test_environment: also accept RFC 6761 ``.test`` addresses (the demo accounts use
         # them); like any address we never mail, they are merely undeliverable.
         info = validate_email(raw.strip(), check_deliverability=False, test_environment=True)
     except EmailNotValidError as exc:
-        raise InvalidInput(f"That is not a valid email address. {exc}", field="email") from None
+        # email_validator explains in English only: the Korean sentence leaves its reason out.
+        raise InvalidInput(gettext("That is not a valid email address. %(reason)s",
+                                   reason=str(exc)), field="email") from None
     return info.normalized.lower()
 
 
 def _check_password(password) -> str:
     if not isinstance(password, str) or len(password) < PASSWORD_MIN:
-        raise InvalidInput(f"A password has at least {PASSWORD_MIN} characters.", field="password")
+        raise InvalidInput(gettext("A password has at least %(min)s characters.", min=PASSWORD_MIN),
+                           field="password")
     if len(password) > PASSWORD_MAX:
-        raise InvalidInput(f"A password has at most {PASSWORD_MAX} characters.", field="password")
+        raise InvalidInput(gettext("A password has at most %(max)s characters.", max=PASSWORD_MAX),
+                           field="password")
     return password
 
 
 def _check_name(name) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("Enter your name.", field="name")
+        raise InvalidInput(gettext("Enter your name."), field="name")
     name = name.strip()
     if len(name) > NAME_MAX:
-        raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
+        raise InvalidInput(gettext("A name has at most %(max)s characters.", max=NAME_MAX), field="name")
     # A name is shown on pages and in admin lists: no control characters (NUL never gets this
     # far: app/hostile_input.py refuses it where the request enters).
     if any(unicodedata.category(ch) == "Cc" for ch in name):
-        raise InvalidInput("A name cannot contain control characters.", field="name")
+        raise InvalidInput(gettext("A name cannot contain control characters."), field="name")
     return name
 
 
@@ -99,7 +105,7 @@ def register_user(email, password, name, *, is_admin: bool = False) -> User:
             uow.session.flush()
             uow.session.add(Wallet(user_id=user.id, balance=0))
     except IntegrityError:
-        raise EmailTaken("An account with that email already exists.") from None
+        raise EmailTaken(gettext("An account with that email already exists.")) from None
     return user
 
 
@@ -256,8 +262,9 @@ def revoke_token(token: str) -> None:
     """
     digest = _token_digest(token)
     if not cache.set(_token_cache_key(digest), _REVOKED, timeout=2 * TOKEN_CACHE_SECONDS):
-        raise RevocationUnavailable("The token could not be revoked just now and still "
-                                    "works; nothing was changed. Try again in a moment.")
+        raise RevocationUnavailable(gettext("The token could not be revoked just now and "
+                                            "still works; nothing was changed. Try again in "
+                                            "a moment."))
     with transaction() as uow:
         row = uow.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
         if row is not None and row.revoked_at is None:

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import services
@@ -16,7 +16,9 @@ from app.i18n import LOCALE_COOKIE, LOCALES
 bp = Blueprint("accounts", __name__)
 
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please log in to continue."
+login_manager.login_message = lazy_gettext("Please log in to continue.")
+# Read in the request's language when flashed: the session stores a plain string.
+login_manager.localize_callback = str
 login_manager.login_message_category = "info"
 
 
@@ -60,7 +62,8 @@ def signup():
             show_on_form(form, error)
         else:
             _start_session(user)
-            flash(f"Welcome, {user.name}! Top up your points to start shopping.", "success")
+            flash(gettext("Welcome, %(name)s! Top up your points to start shopping.", name=user.name),
+                  "success")
             return redirect(url_for("wallet.wallet"))
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
 
@@ -78,7 +81,7 @@ def login():
             show_on_form(form, error)
         else:
             _start_session(user)
-            flash(f"Welcome back, {user.name}.", "success")
+            flash(gettext("Welcome back, %(name)s.", name=user.name), "success")
             return redirect(_safe_next(request.args.get("next", ""), url_for("shop.home")))
     status = 422 if form.errors or request.method == "POST" else 200
     return render_template("accounts/login.html", form=form), status
@@ -94,7 +97,7 @@ def logout():
     services.close_sessions(current_user.id)
     logout_user()
     session.clear()
-    flash("You are logged out.", "info")
+    flash(gettext("You are logged out."), "info")
     return redirect(url_for("shop.home"))
 
 

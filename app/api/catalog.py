@@ -1,4 +1,7 @@
-"""GET /products, GET /products/{id}: the catalog, readable without a token."""
+"""GET /products, GET /products/{id}: the catalog, readable without a token.
+
+A product's ``name`` and ``description`` are in the language ``Accept-Language`` asks for
+(English falls back to Korean where the shop wrote none), like the pages."""
 
 from flask import request
 
@@ -10,7 +13,7 @@ DEFAULT_PER_PAGE = 20
 
 
 def product_summary(product) -> dict:
-    return {"id": product.id, "name": product.name, "price": product.price,
+    return {"id": product.id, "name": product.display_name, "price": product.price,
             "stock": product.stock}
 
 
@@ -26,7 +29,7 @@ def list_products():
 @bp.get("/products/<int:product_id>")
 def get_product(product_id: int):
     product = services.get_product(product_id)
-    return {**product_summary(product), "description": product.description}
+    return {**product_summary(product), "description": product.display_description}
 
 
 _PRODUCT_PROPERTIES = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from flask import Blueprint, g, request
+from flask_babel import gettext
 
 from app.accounts.services import is_admin
 from app.db import iso  # noqa: F401 - the API modules import it from here with the rest
@@ -23,7 +24,7 @@ def token_required(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         if caller_id() is None:
-            raise Unauthenticated("Send a valid token: Authorization: Bearer <token>.")
+            raise Unauthenticated(gettext("Send a valid token: Authorization: Bearer <token>."))
         return view(*args, **kwargs)
 
     wrapper.api_auth = "token"
@@ -36,7 +37,7 @@ def admin_required(view):
     @functools.wraps(view)
     def check_admin(*args, **kwargs):
         if not is_admin(g.api_user_id):
-            raise Forbidden("This call is for shop admins.")
+            raise Forbidden(gettext("This call is for shop admins."))
         return view(*args, **kwargs)
 
     wrapper = token_required(check_admin)
@@ -48,10 +49,10 @@ def json_body() -> dict:
     """The request's JSON object, or 400 ``malformed_request``."""
     data = request.get_json(silent=True)
     if data is None:
-        raise MalformedRequest("The body must be valid JSON, nested no deeper than a few hundred "
-                               "levels, with Content-Type: application/json.")
+        raise MalformedRequest(gettext("The body must be valid JSON, nested no deeper than a few "
+                                       "hundred levels, with Content-Type: application/json."))
     if not isinstance(data, dict):
-        raise MalformedRequest("The body must be a JSON object.")
+        raise MalformedRequest(gettext("The body must be a JSON object."))
     return data
 
 
@@ -63,7 +64,8 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 1_000_0
     try:
         value = int(raw)
     except ValueError:
-        raise InvalidInput(f"'{name}' must be a whole number.") from None
+        raise InvalidInput(gettext("'%(name)s' must be a whole number.", name=name)) from None
     if not minimum <= value <= maximum:
-        raise InvalidInput(f"'{name}' must be between {minimum} and {maximum}.")
+        raise InvalidInput(gettext("'%(name)s' must be between %(minimum)s and %(maximum)s.",
+                                   name=name, minimum=minimum, maximum=maximum))
     return value

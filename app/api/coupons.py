@@ -1,4 +1,7 @@
-"""GET /coupons, POST /coupons/{id}/claims, GET /me/coupons."""
+"""GET /coupons, POST /coupons/{id}/claims, GET /me/coupons.
+
+A coupon's ``name`` is in the language ``Accept-Language`` asks for (English falls back to
+Korean)."""
 
 from flask import g
 
@@ -12,7 +15,7 @@ def coupon_json(coupon) -> dict:
     """A coupon as the public list shows it."""
     return {
         "id": coupon.id,
-        "name": coupon.name,
+        "name": coupon.display_name,
         "discount_type": coupon.discount_type,
         "discount_value": coupon.discount_value,
         "max_discount": coupon.max_discount,
@@ -49,7 +52,7 @@ def my_coupons():
         {
             "id": owned.user_coupon.id,
             "coupon_id": owned.user_coupon.coupon_id,
-            "name": owned.coupon.name,
+            "name": owned.coupon.display_name,
             "status": owned.status,
             "used_order_id": owned.user_coupon.used_order_id,
         }

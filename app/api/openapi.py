@@ -33,6 +33,18 @@ def ref(name: str) -> dict:
 
 SECURED = [{"bearerAuth": []}]
 
+# Every operation answers in the language the client asks for (app/i18n.py): problem titles
+# and details, product and coupon names. Codes, field names and values never change. The
+# enum gives the fuzzer values clients send; the server takes any Accept-Language.
+ACCEPT_LANGUAGE = {
+    "name": "Accept-Language", "in": "header", "required": False,
+    "description": "ko or en for the human text (problem title and detail, product and coupon "
+                   "names; English falls back to Korean where the shop wrote none). Without "
+                   "it, the shop's language (SHOP_LOCALE, Korean by default).",
+    "schema": {"type": "string", "enum": ["ko", "en", "ko-KR", "en-US",
+                                          "ko-KR,ko;q=0.9,en;q=0.8", "en-US,en;q=0.9"]},
+}
+
 BASE_SCHEMAS = {
     "Problem": {
         "type": "object",
@@ -107,6 +119,7 @@ def build_document() -> dict:
     paths, schemas = copy.deepcopy(paths), copy.deepcopy(schemas)
     for operations in paths.values():
         for operation in operations.values():
+            operation["parameters"] = [*operation.get("parameters", ()), ACCEPT_LANGUAGE]
             queried = any(param["in"] == "query" for param in operation.get("parameters", ()))
             if queried or "requestBody" in operation:
                 operation["responses"].setdefault("422", PROBLEM)

@@ -1,6 +1,7 @@
 """POST /orders, GET /orders, GET /orders/{id}, POST /orders/{id}/cancel."""
 
 from flask import g, request, url_for
+from flask_babel import gettext
 
 from app.api.common import bp, int_arg, iso, json_body, token_required
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
@@ -36,11 +37,13 @@ def _items_from(body: dict) -> list[tuple]:
     """``[{"product_id", "quantity"}]`` as pairs; the values' rules are place_order's."""
     items = body.get("items")
     if not isinstance(items, list):
-        raise InvalidInput("'items' must be a list of {\"product_id\", \"quantity\"} objects.")
+        raise InvalidInput(gettext(
+            "'items' must be a list of {\"product_id\", \"quantity\"} objects."))
     pairs = []
     for item in items:
         if not isinstance(item, dict) or "product_id" not in item or "quantity" not in item:
-            raise InvalidInput("Each item is an object with 'product_id' and 'quantity'.")
+            raise InvalidInput(gettext(
+                "Each item is an object with 'product_id' and 'quantity'."))
         pairs.append((item["product_id"], item["quantity"]))
     return pairs
 

@@ -15,16 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.coupons.models import Coupon, UserCoupon
 from app.coupons.rules import (CouponAlreadyClaimed, CouponNotClaimable, CouponNotFound,
-                               CouponSoldOut, claim_window, is_claimable, not_claimable_reason,
+                               CouponSoldOut, claim_period_ended, claim_window, is_claimable,
+                               no_such_coupon, not_claimable_reason, sold_out,
                                user_coupon_status, violates_unique)
 from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
 from app.extensions import db
+from app.i18n import in_locale
 from app.writes import compare_and_set
 
 CLAIM_ATTEMPTS = 10
@@ -40,10 +43,10 @@ def _why_not_claimed(session, coupon_id: int, now: datetime) -> DomainError:
         select(Coupon).where(Coupon.id == coupon_id).execution_options(populate_existing=True)
     )
     if coupon is None:
-        return CouponNotFound(f"There is no coupon #{coupon_id}.")
+        return CouponNotFound(no_such_coupon(coupon_id))
     if not is_claimable(coupon, now):
         return CouponNotClaimable(not_claimable_reason(coupon, now))
-    return CouponSoldOut(f"{coupon.name} is sold out.")
+    return CouponSoldOut(sold_out(coupon.display_name))
 
 
 # A coupon's quantity is fixed at creation and ``remaining`` only ever falls, and a claim row
@@ -66,6 +69,7 @@ SOLD_OUT_HERE = "storefront_sold_out_coupons"  # app.extensions: coupon id → _
 @dataclass(frozen=True)
 class _SoldOut:
     name: str
+    name_en: str | None  # each refusal names the coupon in its own request's language
     ends_at: datetime | None
     holders: frozenset[int]
     confirmed_at: float  # time.monotonic() of the read that last found it claimable
@@ -76,15 +80,16 @@ def _sold_out_here() -> dict[int, _SoldOut]:
 
 
 def _already_claimed(name: str) -> CouponAlreadyClaimed:
-    return CouponAlreadyClaimed(f"You have already claimed {name}.")
+    return CouponAlreadyClaimed(gettext("You have already claimed %(coupon)s.", coupon=name))
 
 
 def _refusal(known: _SoldOut, user_id: int, now: datetime) -> DomainError:
+    name = in_locale(known.name, known.name_en)
     if known.ends_at is not None and known.ends_at <= now:
-        return CouponNotClaimable(f"The claim period for {known.name} has ended.")
+        return CouponNotClaimable(claim_period_ended(name))
     if user_id in known.holders:
-        return _already_claimed(known.name)
-    return CouponSoldOut(f"{known.name} is sold out.")
+        return _already_claimed(name)
+    return CouponSoldOut(sold_out(name))
 
 
 def _known_refusal(user_id: int, coupon_id) -> DomainError | None:
@@ -101,13 +106,13 @@ def _refuse_sold_out(session, coupon: Coupon, user_id: int, now: datetime) -> Do
     if coupon.quantity > HOLDERS_KEPT_MAX:
         held = session.scalar(select(UserCoupon.id).where(
             UserCoupon.user_id == user_id, UserCoupon.coupon_id == coupon.id))
-        return _already_claimed(coupon.name) if held else CouponSoldOut(
-            f"{coupon.name} is sold out.")
+        return _already_claimed(coupon.display_name) if held else CouponSoldOut(
+            sold_out(coupon.display_name))
     seen = _sold_out_here()
     earlier = seen.get(coupon.id)
     holders = earlier.holders if earlier is not None else frozenset(session.scalars(
         select(UserCoupon.user_id).where(UserCoupon.coupon_id == coupon.id)))
-    known = _SoldOut(coupon.name, coupon.ends_at, holders, time.monotonic())
+    known = _SoldOut(coupon.name, coupon.name_en, coupon.ends_at, holders, time.monotonic())
     # A new dict, not an update in place: threads read the old one meanwhile; entries past
     # their second go, so memory holds only the coupons being rushed right now.
     current_app.extensions[SOLD_OUT_HERE] = {
@@ -137,14 +142,14 @@ def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
         now = utcnow()
         coupon = session.get(Coupon, coupon_id) if is_id(coupon_id) else None
         if coupon is None:
-            raise CouponNotFound(f"There is no coupon #{coupon_id}.")
+            raise CouponNotFound(no_such_coupon(coupon_id))
         if not is_claimable(coupon, now):
             raise CouponNotClaimable(not_claimable_reason(coupon, now))
         # remaining only ever falls, so a committed 0 is final: refuse without touching the
         # hot row, which keeps a rush's late arrivals off its lock.
         if coupon.remaining <= 0:
             raise _refuse_sold_out(session, coupon, user_id, now)
-        name = coupon.name  # a failed flush expires the loaded coupon
+        name = coupon.display_name  # a failed flush expires the loaded coupon
         user_coupon = UserCoupon(user_id=user_id, coupon_id=coupon_id, claimed_at=now,
                                  expires_at=now + timedelta(days=coupon.valid_days))
         session.add(user_coupon)

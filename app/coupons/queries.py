@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from app.coupons.models import UserCoupon
 from app.coupons.usage import coupon_discount
 from app.db import utcnow
 from app.extensions import db
+from app.formatting import format_won_text
 
 
 @dataclass(frozen=True)
@@ -42,10 +44,11 @@ def coupon_choices(user_id: int, subtotal: int, now: datetime | None = None
         coupon = row.coupon
         problem = None
         if coupon.status != "active":
-            problem = "paused by the shop"
+            problem = gettext("paused by the shop")
         elif subtotal < coupon.min_order_amount:
-            problem = f"needs an order of {coupon.min_order_amount:,} won"
-        choices.append(CouponChoice(id=row.id, name=coupon.name,
+            problem = gettext("needs an order of %(minimum)s",
+                              minimum=format_won_text(coupon.min_order_amount))
+        choices.append(CouponChoice(id=row.id, name=coupon.display_name,
                                     discount=0 if problem else coupon_discount(coupon, subtotal),
                                     expires_at=row.expires_at, problem=problem))
     return choices

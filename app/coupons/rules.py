@@ -1,10 +1,13 @@
-"""Coupon rules that run no query: the coupon errors, when a coupon can be claimed (in Python
-and as SQL), a claimed copy's status, and which unique constraint refused a write."""
+"""Coupon rules that run no query: the coupon errors and the sentences that explain them (in
+the request's language, naming the coupon as that language shows it), when a coupon can be
+claimed (in Python and as SQL), a claimed copy's status, and which unique constraint refused
+a write."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import and_, or_
 from sqlalchemy.exc import IntegrityError
 
@@ -14,27 +17,27 @@ from app.errors import Conflict, InvalidInput, NotFound
 
 class CouponNotFound(NotFound):
     code = "coupon_not_found"
-    title = "Coupon not found"
+    title = lazy_gettext("Coupon not found")
 
 
 class CouponNotClaimable(InvalidInput):
     code = "coupon_not_claimable"
-    title = "Coupon not claimable"
+    title = lazy_gettext("Coupon not claimable")
 
 
 class CouponSoldOut(Conflict):
     code = "coupon_sold_out"
-    title = "Coupon sold out"
+    title = lazy_gettext("Coupon sold out")
 
 
 class CouponAlreadyClaimed(Conflict):
     code = "coupon_already_claimed"
-    title = "Coupon already claimed"
+    title = lazy_gettext("Coupon already claimed")
 
 
 class CouponNotUsable(Conflict):
     code = "coupon_not_usable"
-    title = "Coupon not usable"
+    title = lazy_gettext("Coupon not usable")
     field = "coupon_id"
 
 
@@ -55,10 +58,23 @@ def is_claimable(coupon: Coupon, now: datetime) -> bool:
 
 def not_claimable_reason(coupon: Coupon, now: datetime) -> str:
     if coupon.status != "active":
-        return f"{coupon.name} is paused and cannot be claimed right now."
+        return gettext("%(coupon)s is paused and cannot be claimed right now.",
+                       coupon=coupon.display_name)
     if coupon.starts_at is not None and now < coupon.starts_at:
-        return f"{coupon.name} cannot be claimed yet."
-    return f"The claim period for {coupon.name} has ended."
+        return gettext("%(coupon)s cannot be claimed yet.", coupon=coupon.display_name)
+    return claim_period_ended(coupon.display_name)
+
+
+def claim_period_ended(coupon_name: str) -> str:
+    return gettext("The claim period for %(coupon)s has ended.", coupon=coupon_name)
+
+
+def sold_out(coupon_name: str) -> str:
+    return gettext("%(coupon)s is sold out.", coupon=coupon_name)
+
+
+def no_such_coupon(coupon_id) -> str:
+    return gettext("There is no coupon #%(id)s.", id=coupon_id)
 
 
 def user_coupon_status(user_coupon: UserCoupon, now: datetime) -> str:

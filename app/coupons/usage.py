@@ -6,12 +6,14 @@ Claims are ``app.coupons.claims``; creating and pausing coupons ``app.coupons.ad
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import Update, select
 from sqlalchemy.exc import IntegrityError
 
 from app.coupons.models import Coupon, UserCoupon
 from app.coupons.rules import CouponNotFound, CouponNotUsable, violates_unique
 from app.db import is_id
+from app.formatting import format_won_text
 from app.writes import compare_and_set
 
 
@@ -46,19 +48,20 @@ def reserve_coupon(session, user_id: int, user_coupon_id: int, subtotal: int, no
                                      UserCoupon.user_id == user_id)
         )
     if user_coupon is None:
-        raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
+        raise CouponNotFound(gettext("You have no coupon #%(id)s.", id=user_coupon_id))
     coupon = user_coupon.coupon
     if user_coupon.used_order_id is not None:
-        raise CouponNotUsable("This coupon has already been used.")
+        raise CouponNotUsable(_already_used())
     if user_coupon.expires_at <= now:
-        raise CouponNotUsable(f"{coupon.name} has expired.")
+        raise CouponNotUsable(gettext("%(coupon)s has expired.", coupon=coupon.display_name))
     if coupon.status != "active":
-        raise CouponNotUsable(f"{coupon.name} is paused and cannot be used right now.")
+        raise CouponNotUsable(gettext("%(coupon)s is paused and cannot be used right now.",
+                                      coupon=coupon.display_name))
     if subtotal < coupon.min_order_amount:
-        raise CouponNotUsable(
-            f"{coupon.name} needs an order of at least {coupon.min_order_amount:,} won; "
-            f"this order is {subtotal:,} won."
-        )
+        raise CouponNotUsable(gettext(
+            "%(coupon)s needs an order of at least %(minimum)s; this order is %(subtotal)s.",
+            coupon=coupon.display_name, minimum=format_won_text(coupon.min_order_amount),
+            subtotal=format_won_text(subtotal)))
     return user_coupon, coupon_discount(coupon, subtotal)
 
 
@@ -86,10 +89,14 @@ def mark_coupon_used(session, user_coupon_id: int, order_id: int, now) -> None:
         marked = session.execute(mark_used(user_coupon_id, order_id, now)).scalar_one_or_none()
     except IntegrityError as error:
         if violates_unique(error, "uq_user_coupons_used_order_id", "user_coupons.used_order_id"):
-            raise CouponNotUsable("This order already uses a coupon.") from None
+            raise CouponNotUsable(gettext("This order already uses a coupon.")) from None
         raise
     if marked is None:
-        raise CouponNotUsable("This coupon has already been used.")
+        raise CouponNotUsable(_already_used())
+
+
+def _already_used() -> str:
+    return gettext("This coupon has already been used.")
 
 
 def release_coupon(session, user_coupon_id: int) -> None:

@@ -1,6 +1,7 @@
 """The coupons page: claimable coupons with the copies left, a Claim button, and my coupons."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.coupons import claims
@@ -35,13 +36,14 @@ def claim(coupon_id: int):
     """
     back = url_for("coupons.coupon_list")
     if not current_user.is_authenticated:
-        flash("Please log in to claim coupons.", "info")
+        flash(gettext("Please log in to claim coupons."), "info")
         return redirect(url_for("accounts.login", next=back))
     try:
         user_coupon = claims.claim_coupon(current_user.id, coupon_id)
     except DomainError as error:
         flash(error.detail, "danger")
     else:
-        flash(f"{user_coupon.coupon.name} is yours. Use it by "
-              f"{format_local_time(user_coupon.expires_at)}.", "success")
+        flash(gettext("%(coupon)s is yours. Use it by %(when)s.",
+                      coupon=user_coupon.coupon.display_name,
+                      when=format_local_time(user_coupon.expires_at)), "success")
     return redirect(back)

@@ -1,13 +1,16 @@
 import re
 
+from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField
 from wtforms.validators import InputRequired, NumberRange, StopValidation
 
-from app.wallet.services import MAX_CHARGE, MIN_CHARGE
+from app.wallet.services import MAX_CHARGE, MIN_CHARGE, charge_range_message
 
 _WHOLE_WON = re.compile(r"-?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)")
-RANGE_MESSAGE = f"Enter a whole number of won from {MIN_CHARGE:,} to {MAX_CHARGE:,}."
+# Built when shown: the amounts are written the way the request's language writes money.
+RANGE_MESSAGE = LazyString(charge_range_message)
 
 
 class WonField(IntegerField):
@@ -26,7 +29,7 @@ class WonField(IntegerField):
             return
         if len(raw) > 20 or not _WHOLE_WON.fullmatch(raw):
             self.data = None
-            raise ValueError(RANGE_MESSAGE)
+            raise ValueError(str(RANGE_MESSAGE))
         self.data = int(raw.replace(",", ""))
 
     def pre_validate(self, form):
@@ -42,10 +45,10 @@ class TopUpForm(FlaskForm):
 
     idempotency_key = HiddenField()
     amount = WonField(
-        "Amount (won)",
+        lazy_gettext("Amount (won)"),
         validators=[
-            InputRequired("Enter how many won to add."),
+            InputRequired(lazy_gettext("Enter how many won to add.")),
             NumberRange(MIN_CHARGE, MAX_CHARGE, RANGE_MESSAGE),
         ],
     )
-    submit = SubmitField("Top up")
+    submit = SubmitField(lazy_gettext("Top up"))

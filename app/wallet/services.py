@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import functools
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import BigInteger, Insert, Integer, Row, String, Update, bindparam, select
 
 from app.db import retry_on_conflict, transaction, utcnow
 from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
+from app.formatting import format_won_text
 from app.idempotency import check_idempotency_key, once_per_key
 from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
 from app.writes import compare_and_set, constant, insert_row
@@ -26,36 +28,42 @@ TOP_UP_ATTEMPTS = 5
 
 class InvalidAmount(InvalidInput):
     code = "invalid_amount"
-    title = "Invalid amount"
+    title = lazy_gettext("Invalid amount")
     field = "amount"
 
 
 class BalanceLimitExceeded(InvalidInput):
     code = "balance_limit_exceeded"
-    title = "Balance limit exceeded"
+    title = lazy_gettext("Balance limit exceeded")
     field = "amount"
 
 
 class InsufficientPoints(Conflict):
     code = "insufficient_points"
-    title = "Not enough points"
+    title = lazy_gettext("Not enough points")
 
 
 class IdempotencyKeyReused(InvalidInput):
     # 422, as the IETF Idempotency-Key draft answers a key replayed with another payload.
     code = "idempotency_key_reused"
-    title = "Idempotency key already used"
+    title = lazy_gettext("Idempotency key already used")
 
 
 class WalletNotFound(NotFound):
     code = "wallet_not_found"
-    title = "Wallet not found"
+    title = lazy_gettext("Wallet not found")
+
+
+def charge_range_message() -> str:
+    """What a top-up may be, in the request's language (the form says it too)."""
+    return gettext("Enter a whole amount from %(low)s to %(high)s.",
+                   low=format_won_text(MIN_CHARGE), high=format_won_text(MAX_CHARGE))
 
 
 def check_charge_amount(amount) -> int:
     """A top-up is a whole number of won from 1 to 1,000,000 (bool is not a number here)."""
     if type(amount) is not int or not MIN_CHARGE <= amount <= MAX_CHARGE:
-        raise InvalidAmount(f"Enter a whole number of won from {MIN_CHARGE:,} to {MAX_CHARGE:,}.")
+        raise InvalidAmount(charge_range_message())
     return amount
 
 
@@ -131,17 +139,18 @@ def balance_refusal(session, user_id: int, delta: int) -> DomainError:
     if balance is None:
         return WalletNotFound()
     if delta < 0:
-        return InsufficientPoints(f"This costs {-delta:,} won but your balance is {balance:,} won.")
+        return InsufficientPoints(gettext(
+            "This costs %(cost)s but your balance is %(balance)s.",
+            cost=format_won_text(-delta), balance=format_won_text(balance)))
     if balance >= MAX_BALANCE:
         # Only a refund takes a balance here; a top-up waits until spending brings it down.
-        return BalanceLimitExceeded(
-            f"Your balance of {balance:,} won has reached the {MAX_BALANCE:,} won limit for "
-            "top-ups; spend some points before adding more."
-        )
-    return BalanceLimitExceeded(
-        f"A balance may not exceed {MAX_BALANCE:,} won; you can add at most "
-        f"{MAX_BALANCE - balance:,} won now."
-    )
+        return BalanceLimitExceeded(gettext(
+            "Your balance of %(balance)s has reached the %(limit)s limit for top-ups; spend "
+            "some points before adding more.",
+            balance=format_won_text(balance), limit=format_won_text(MAX_BALANCE)))
+    return BalanceLimitExceeded(gettext(
+        "A balance may not exceed %(limit)s; you can add at most %(room)s now.",
+        limit=format_won_text(MAX_BALANCE), room=format_won_text(MAX_BALANCE - balance)))
 
 
 _CHARGE_WITH_KEY = (select(*_LEDGER.columns)
@@ -153,9 +162,10 @@ def _replayed(session, user_id: int, amount: int, key: str) -> Row | None:
     """The top-up already made with ``key``, or None; another amount is a reused key."""
     entry = session.execute(_CHARGE_WITH_KEY, {"user_id": user_id, "key": key}).one_or_none()
     if entry is not None and entry.amount != amount:
-        raise IdempotencyKeyReused(
-            f"This key was already used for a top-up of {entry.amount:,} won, not "
-            f"{amount:,} won; a new top-up needs a new key.")
+        raise IdempotencyKeyReused(gettext(
+            "This key was already used for a top-up of %(used)s, not %(asked)s; a new top-up "
+            "needs a new key.",
+            used=format_won_text(entry.amount), asked=format_won_text(amount)))
     return entry
 
 

@@ -120,7 +120,8 @@ def test_admin_creates_a_coupon(client, make_user, bearer):
     assert response.status_code == 201
     body = response.get_json()
     assert body == {
-        "id": body["id"], "name": "Launch", "discount_type": "percent", "discount_value": 15,
+        "id": body["id"], "name": "Launch", "name_en": None, "discount_type": "percent",
+        "discount_value": 15,
         "max_discount": 3000, "min_order_amount": 10000, "quantity": 100, "remaining": 100,
         "starts_at": "2026-10-31T15:00:00+00:00", "ends_at": "2099-12-01T00:00:00+00:00",
         "valid_days": 14, "status": "active", "created_at": body["created_at"],

@@ -311,7 +311,7 @@ def test_openapi_describes_the_wallet(client):
     assert charges["security"] == [{"bearerAuth": []}]
     assert set(charges["responses"]) == {"200", "201", "400", "401", "409", "413", "422"}
     assert [(p["name"], p["in"], p["required"]) for p in charges["parameters"]] == [
-        ("Idempotency-Key", "header", False)]
+        ("Idempotency-Key", "header", False), ("Accept-Language", "header", False)]
     assert document["paths"]["/wallet"]["get"]["security"] == [{"bearerAuth": []}]
     new_charge = document["components"]["schemas"]["NewCharge"]["properties"]["amount"]
     assert (new_charge["minimum"], new_charge["maximum"]) == (1, 1_000_000)

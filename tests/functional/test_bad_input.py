@@ -17,7 +17,7 @@ TAKEN = "taken@example.com"
 SIGNUP = {"name": "Kim Minji", "email": "new@example.com", "password": "long-enough-pw",
           "confirm": "long-enough-pw"}
 LONG_EMAIL = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "com"  # well-formed, 260 characters
-RANGE = "Enter a whole number of won from 1 to 1,000,000."
+RANGE = "Enter a whole amount from ₩1 to ₩1,000,000."
 
 
 def with_changes(base: dict, changes: dict) -> dict:
@@ -202,7 +202,7 @@ def test_top_up_page_refuses_going_over_the_balance_cap(client, make_user, login
 
     assert response.status_code == 422
     assert field_errors(response.get_data(as_text=True), "amount") == [
-        "A balance may not exceed 100,000,000 won; you can add at most 1,000 won now."]
+        "A balance may not exceed ₩100,000,000; you can add at most ₩1,000 now."]
     assert db_snapshot() == before
 
 

@@ -136,7 +136,7 @@ def test_the_api_refuses_a_fixed_discount_above_its_minimum_order(client, make_u
                                  "discount_value": 50_000, "min_order_amount": 1_000,
                                  "quantity": 10})
     body = assert_problem(response, 422, "invalid_input")
-    assert "more than the minimum order of 1,000 won" in body["detail"]
+    assert "more than the minimum order of ₩1,000" in body["detail"]
     assert db_snapshot() == before
 
 
@@ -148,5 +148,5 @@ def test_the_page_form_refuses_a_fixed_discount_above_its_minimum_order(admin_cl
                           "min_order_amount": "1000"}, token_from="/admin/coupons")
     assert response.status_code == 422
     [error] = field_errors(response.get_data(as_text=True), "discount_value")
-    assert error.startswith("A fixed discount of 50,000 won is more than the minimum order")
+    assert error.startswith("A fixed discount of ₩50,000 is more than the minimum order")
     assert db_snapshot() == before

@@ -42,7 +42,7 @@ def test_top_up_adds_points_and_shows_them_everywhere(client, make_user, login, 
     html = client.get("/wallet").get_data(as_text=True)
     assert "Added ₩5,000. Your balance is now ₩5,000." in html
     assert 'data-testid="balance">₩5,000<' in html
-    assert re.search(r'data-testid="nav-balance">Points: <strong>₩5,000</strong>', html)
+    assert re.search(r'data-testid="nav-balance">.*?<strong>₩5,000</strong>', html)
     assert ledger_amounts(html) == ["+₩5,000"]
     assert "Top-up" in html
 
@@ -84,7 +84,7 @@ def test_a_refused_top_up_keeps_what_was_typed(client, make_user, login):
     assert response.status_code == 422
     assert 'value="-500"' in html
     assert 'aria-invalid="true"' in html
-    assert field_errors(html, "amount") == ["Enter a whole number of won from 1 to 1,000,000."]
+    assert field_errors(html, "amount") == ["Enter a whole amount from ₩1 to ₩1,000,000."]
 
 
 _KEY = re.compile(r'name="idempotency_key" type="hidden" value="([^"]*)"'
@@ -190,3 +190,19 @@ def test_unknown_pages_get_the_shops_404_page(client):
     assert "We couldn’t find that page" in html
     assert "requested URL" not in html
     assert 'href="/products">Browse products</a>' in html
+
+
+def test_the_top_up_limits_are_written_in_each_pages_language(client, make_user, login):
+    """English first, then Korean, then English again from the same compiled template: each
+    page writes the amounts its own way (a literal in the template would be formatted once,
+    when Jinja compiles it, in the first page's language)."""
+    login(make_user())
+
+    def limits(language: str) -> str:
+        html = client.get("/wallet", headers={"Accept-Language": language}).get_data(as_text=True)
+        return html.split('id="amount-help">', 1)[1].split("</div>", 1)[0]
+
+    english, korean, again = limits("en"), limits("ko"), limits("en")
+    assert english.startswith("From ₩1 to ₩1,000,000 per top-up, up to a balance of ₩100,000,000")
+    assert korean.startswith("한 번에 1원부터 1,000,000원까지, 잔액 100,000,000원까지 충전할 수 있어요")
+    assert again == english

@@ -37,7 +37,7 @@ def test_a_shopper_cancelling_above_the_cap_gets_every_point_back(
     # Above the cap, a top-up says why it is refused, and changes nothing.
     refused = assert_problem(client.post("/api/v1/wallet/charges", json={"amount": 1},
                                          headers=headers), 422, "balance_limit_exceeded")
-    assert "reached the 100,000,000 won limit" in refused["detail"]
+    assert "reached the ₩100,000,000 limit" in refused["detail"]
     balance, entries = wallet_of(db_snapshot(), user.id)
     assert (balance, len(entries)) == (MAX_BALANCE + 10_000, 4)
 

@@ -54,7 +54,7 @@ def test_reserve_returns_my_coupon_and_its_discount(ctx, make_user, make_coupon,
     ("expired", CouponNotUsable, "{name} has expired."),
     ("paused", CouponNotUsable, "{name} is paused and cannot be used right now."),
     ("below-minimum", CouponNotUsable,
-     "{name} needs an order of at least 20,000 won; this order is 19,999 won."),
+     "{name} needs an order of at least ₩20,000; this order is ₩19,999."),
 ])
 def test_reserve_refuses_unusable_coupons(ctx, make_user, make_coupon, make_user_coupon,
                                           db_snapshot, case, error, detail):

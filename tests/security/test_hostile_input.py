@@ -183,17 +183,26 @@ def _statements_run(engine, during):
     return seen
 
 
+@pytest.mark.parametrize("language, words", [
+    ("en", {"text/html": ["Something went wrong", "Please try again in a moment."],
+            "application/problem+json": ["Internal server error"]}),
+    ("ko", {"text/html": ["문제가 생겼어요", "잠시 후 다시 시도해 주세요."],
+            "application/problem+json": ["서버 오류"]}),
+])
 @pytest.mark.parametrize("path, mimetype", [("/broken", "text/html"),
                                             ("/api/v1/broken", "application/problem+json")])
 def test_the_500_page_never_queries_the_broken_session_and_keeps_the_headers(
-        failing_app, make_user, path, mimetype):
+        failing_app, make_user, path, mimetype, language, words):
+    """Drawn without the database, the page still speaks the visitor's language (their
+    Accept-Language here: the saved choice would need the broken session)."""
     shopper = make_user(balance=5_000)
     client = failing_app.test_client()
     post_form(client, "/login", {"email": shopper.email, "password": "correct-horse-42"})
     responses = []
     with failing_app.app_context():
         engine = db.engine
-    seen = _statements_run(engine, lambda: responses.append(client.get(path)))
+    seen = _statements_run(engine, lambda: responses.append(
+        client.get(path, headers={"Accept-Language": language})))
 
     response = responses[0]
     assert response.status_code == 500
@@ -201,7 +210,12 @@ def test_the_500_page_never_queries_the_broken_session_and_keeps_the_headers(
     assert "Content-Security-Policy" in response.headers
     assert response.headers["X-Frame-Options"] == "DENY"
     if mimetype == "text/html":
-        assert "Something went wrong" in response.get_data(as_text=True)
+        body = response.get_data(as_text=True)
+        assert f'<html lang="{language}">' in body
+    else:
+        assert response.json["code"] == "internal_error"
+        body = response.json["title"]
+    assert all(word in body for word in words[mimetype])
     failed = next(i for i, statement in enumerate(seen) if "no_such_column" in statement)
     assert seen[failed + 1:] == []
     # The broken transaction went with the request: the next page is served normally.
