@@ -7,6 +7,9 @@ product id ascending, products with no units (or hidden from the shop) left out,
 subtracts from in their own transactions, so the query scans a few rows per product and day
 instead of every order line.
 
+The cache keeps both names of each product (``name``, Korean, and ``name_en``) so that one
+entry serves every language; ``best_sellers()`` answers each request in its own.
+
 Freshness: stale-while-revalidate with ``BEST_SELLERS_TTL`` seconds (60 by default), and
 each process reuses the entry it read for ``BEST_SELLERS_LOCAL_TTL`` (1 s). The
 entry remembers when it was computed and lives in the cache far longer than the TTL. A
@@ -39,6 +42,7 @@ from app.cache import cache_reachable
 from app.catalog.models import Product
 from app.db import utcnow
 from app.extensions import cache, db
+from app.i18n import in_locale
 
 WINDOW_DAYS = 3
 LIMIT = 5
@@ -62,7 +66,8 @@ def _clock() -> float:
 
 
 def compute_best_sellers(today: date | None = None) -> list[dict]:
-    """The ranking straight from the database (no cache): a list of product dicts."""
+    """The ranking straight from the database (no cache): a list of product dicts, with both
+    names."""
     today = today or shop_day(utcnow())
     first_day = today - timedelta(days=WINDOW_DAYS - 1)
     units = func.sum(ProductDailySales.units).label("units_sold")
@@ -74,14 +79,15 @@ def compute_best_sellers(today: date | None = None) -> list[dict]:
         .subquery()
     )
     rows = db.session.execute(
-        select(Product.id, Product.name, Product.price, Product.stock, ranked.c.units_sold)
+        select(Product.id, Product.name, Product.name_en, Product.price, Product.stock,
+               ranked.c.units_sold)
         .join(ranked, ranked.c.product_id == Product.id)
         .where(Product.is_active.is_(True))
         .order_by(ranked.c.units_sold.desc(), Product.id.asc())
         .limit(LIMIT)
     ).all()
-    return [{"id": row.id, "name": row.name, "price": row.price, "stock": row.stock,
-             "units_sold": int(row.units_sold)} for row in rows]
+    return [{"id": row.id, "name": row.name, "name_en": row.name_en, "price": row.price,
+             "stock": row.stock, "units_sold": int(row.units_sold)} for row in rows]
 
 
 def _shared_entry(now: float) -> dict | None:
@@ -111,7 +117,19 @@ def _keep(now: float, entry: dict) -> None:
 
 
 def best_sellers() -> list[dict]:
-    """The ranking as the shop shows it: cached, refreshed by the rule in this module's doc."""
+    """The ranking as the shop shows it, cached and refreshed by the rule in this module's
+    doc: each product's ``name`` in the request's language (English falls back to Korean)."""
+    return [_shown(item) for item in _ranking()]
+
+
+def _shown(item: dict) -> dict:
+    # An entry cached before ``name_en`` was kept has none: Korean until its refresh.
+    shown = {key: value for key, value in item.items() if key != "name_en"}
+    shown["name"] = in_locale(item["name"], item.get("name_en"))
+    return shown
+
+
+def _ranking() -> list[dict]:
     ttl = current_app.config["BEST_SELLERS_TTL"]
     now = _clock()
     entry = _shared_entry(now)

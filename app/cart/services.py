@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Delete, delete, select
+from flask_babel import format_number, gettext, lazy_gettext
+from sqlalchemy import Delete, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.cart.models import CartItem
 from app.catalog.models import Product
-from app.catalog.stock import OutOfStock, ProductNotFound
+from app.catalog.stock import OutOfStock, ProductNotFound, only_left
 from app.db import is_id, retry_on_conflict, transaction
 from app.errors import InvalidInput, NotFound
 from app.extensions import db
@@ -23,40 +24,40 @@ from app.extensions import db
 MIN_QUANTITY = 1
 MAX_QUANTITY = 10_000
 CART_ATTEMPTS = 3
-# Ids are PostgreSQL integers: a larger number names nothing, and binding it would fail.
-
 
 
 class CartLineNotFound(NotFound):
     code = "cart_line_not_found"
-    title = "Not in your cart"
+    title = lazy_gettext("Not in your cart")
+
+
+def quantity_message() -> str:
+    return gettext("Enter a whole number from %(min)s to %(max)s.", min=MIN_QUANTITY,
+                   max=format_number(MAX_QUANTITY))
 
 
 def check_quantity(quantity) -> int:
     """A quantity is a whole number from 1 to 10,000 (a bool or float is not)."""
     if type(quantity) is not int or not MIN_QUANTITY <= quantity <= MAX_QUANTITY:
-        raise InvalidInput(
-            f"Enter a whole number from {MIN_QUANTITY} to {MAX_QUANTITY:,}.", field="quantity"
-        )
+        raise InvalidInput(quantity_message(), field="quantity")
     return quantity
 
 
 def _buyable_product(session, product_id) -> Product:
     """The product, if it exists and is on sale; hidden products are as good as missing."""
     if type(product_id) is not int:
-        raise InvalidInput("Choose a product.", field="product_id")
+        raise InvalidInput(gettext("Choose a product."), field="product_id")
     product = session.get(Product, product_id) if is_id(product_id) else None
     if product is None or not product.is_active:
-        raise ProductNotFound("That product is not available.")
+        raise ProductNotFound(gettext("That product is not available."))
     return product
 
 
 def _check_stock_covers(product: Product, quantity: int) -> None:
     if product.stock <= 0:
-        raise OutOfStock(f"{product.name} is sold out.")
+        raise OutOfStock(gettext("%(name)s is sold out.", name=product.display_name))
     if quantity > product.stock:
-        raise OutOfStock(f"Only {product.stock:,} of {product.name} left; "
-                         f"you asked for {quantity:,}.")
+        raise OutOfStock(only_left(product.display_name, product.stock, asked=quantity))
 
 
 def _upsert_line(session, user_id: int, product_id: int, quantity: int) -> None:
@@ -71,7 +72,8 @@ def _upsert_line(session, user_id: int, product_id: int, quantity: int) -> None:
 
 @retry_on_conflict(attempts=CART_ATTEMPTS)
 def add_to_cart(user_id: int, product_id: int, quantity) -> tuple[str, int]:
-    """Add ``quantity`` of a product to the cart; returns its name and the line's quantity.
+    """Add ``quantity`` of a product to the cart; returns its shown name and the line's
+    quantity.
 
     The line's total (what was there plus what is added) must stay within 1..10,000 and
     within the stock left; a hidden or unknown product is ``ProductNotFound``, a sold-out
@@ -85,16 +87,17 @@ def add_to_cart(user_id: int, product_id: int, quantity) -> tuple[str, int]:
             CartItem.user_id == user_id, CartItem.product_id == product_id)) or 0
         total = held + quantity
         if total > MAX_QUANTITY:
-            raise InvalidInput(f"A cart line holds at most {MAX_QUANTITY:,}; you already have "
-                               f"{held:,} of {product.name}.", field="quantity")
+            raise InvalidInput(gettext(
+                "A cart line holds at most %(max)s; you already have %(held)s of %(name)s.",
+                max=format_number(MAX_QUANTITY), held=format_number(held),
+                name=product.display_name), field="quantity")
         if product.stock <= 0:
-            raise OutOfStock(f"{product.name} is sold out.")
+            raise OutOfStock(gettext("%(name)s is sold out.", name=product.display_name))
         if total > product.stock:
-            raise OutOfStock(f"Only {product.stock:,} of {product.name} left"
-                             + (f" and you already have {held:,} in your cart." if held else "."))
+            raise OutOfStock(only_left(product.display_name, product.stock, held=held))
         # An upsert, so a double-clicked "Add" never trips the (user, product) unique rule.
         _upsert_line(session, user_id, product_id, total)
-    return product.name, total
+    return product.display_name, total
 
 
 @retry_on_conflict(attempts=CART_ATTEMPTS)
@@ -102,13 +105,13 @@ def set_cart_quantity(user_id: int, product_id: int, quantity) -> None:
     """Set a cart line's quantity (1..10,000, within the stock left)."""
     quantity = check_quantity(quantity)
     if not is_id(product_id):
-        raise CartLineNotFound("That product is not in your cart.")
+        raise CartLineNotFound(gettext("That product is not in your cart."))
     with transaction() as uow:
         session = uow.session
         line = session.scalar(select(CartItem).where(
             CartItem.user_id == user_id, CartItem.product_id == product_id))
         if line is None:
-            raise CartLineNotFound("That product is not in your cart.")
+            raise CartLineNotFound(gettext("That product is not in your cart."))
         product = _buyable_product(session, product_id)
         _check_stock_covers(product, quantity)
         line.quantity = quantity
@@ -145,11 +148,11 @@ class CartLine:
     def problem(self) -> str | None:
         """Why this line cannot be bought as it is, or None."""
         if not self.product.is_active:
-            return "No longer available: please remove it."
+            return gettext("No longer available: please remove it.")
         if self.product.stock <= 0:
-            return "Sold out."
+            return gettext("Sold out.")
         if self.quantity > self.product.stock:
-            return f"Only {self.product.stock:,} left."
+            return gettext("Only %(stock)s left.", stock=format_number(self.product.stock))
         return None
 
 
@@ -177,6 +180,13 @@ class Cart:
     def items(self) -> list[tuple[int, int]]:
         """The lines as ``place_order`` takes them."""
         return [(line.product.id, line.quantity) for line in self.lines]
+
+
+def products_in_cart(user_id):
+    """How many products (lines) the cart holds, as a scalar subquery: the header's badge
+    composes it into the query it runs anyway, for the balance."""
+    return (select(func.count()).select_from(CartItem).where(CartItem.user_id == user_id)
+            .scalar_subquery())
 
 
 def cart_for(user_id: int) -> Cart:

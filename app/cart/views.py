@@ -1,6 +1,7 @@
 """The cart page and the add-to-cart form every product page carries."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import format_number, gettext
 from flask_login import current_user, login_required
 
 from app.cart import services
@@ -33,7 +34,7 @@ def add_item(product_id: int):
     form = AddToCartForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
-            flash(errors[0], "danger")
+            flash(str(errors[0]), "danger")
             break
         return redirect(url_for("catalog.product_detail", product_id=product_id))
     try:
@@ -44,8 +45,9 @@ def add_item(product_id: int):
     except DomainError as error:
         flash(error.detail, "danger")
         return redirect(url_for("catalog.product_detail", product_id=product_id))
-    flash(f"Added {form.quantity.data:,} × {name} to your cart ({held:,} in the cart now).",
-          "success")
+    flash(gettext("Added %(quantity)s × %(name)s to your cart (%(held)s in the cart now).",
+                  quantity=format_number(form.quantity.data), name=name,
+                  held=format_number(held)), "success")
     return redirect(url_for("cart.view_cart"))
 
 
@@ -63,7 +65,7 @@ def update_item(product_id: int):
         except DomainError as error:
             form.quantity.errors = [*form.quantity.errors, error.detail]
         else:
-            flash("Quantity updated.", "success")
+            flash(gettext("Quantity updated."), "success")
             return redirect(url_for("cart.view_cart"))
     return _render_cart(422, failed_line=product_id, failed_form=form)
 
@@ -73,5 +75,5 @@ def update_item(product_id: int):
 def remove_item(product_id: int):
     # CSRFProtect has already checked the token; there is nothing else to validate.
     services.remove_from_cart(current_user.id, product_id)
-    flash("Removed from your cart.", "info")
+    flash(gettext("Removed from your cart."), "info")
     return redirect(url_for("cart.view_cart"))

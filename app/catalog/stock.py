@@ -8,23 +8,25 @@ SQLite), and checkout on PostgreSQL composes the same statements into its one wr
 
 from __future__ import annotations
 
+from flask_babel import format_number, gettext, lazy_gettext
 from sqlalchemy import Insert, Update, select
 
 from app.catalog.models import Product, StockMovement
 from app.db import utcnow
 from app.errors import Conflict, DomainError, NotFound
+from app.i18n import in_locale
 from app.writes import compare_and_set, constant, insert_row
 
 
 class OutOfStock(Conflict):
     code = "out_of_stock"
-    title = "Out of stock"
+    title = lazy_gettext("Out of stock")
     field = "quantity"
 
 
 class ProductNotFound(NotFound):
     code = "product_not_found"
-    title = "Product not found"
+    title = lazy_gettext("Product not found")
 
 
 def take(product_id, quantity) -> Update:
@@ -71,9 +73,24 @@ def change_stock(session, product_id: int, delta: int, kind: str, *, reason: str
 
 def stock_refusal(session, product_id: int) -> DomainError:
     """Why a compare-and-set on the stock matched no row, read from the newest row."""
-    row = session.execute(select(Product.name, Product.stock).where(Product.id == product_id)).first()
+    row = session.execute(select(Product.name, Product.name_en, Product.stock)
+                          .where(Product.id == product_id)).first()
     if row is None:
-        return ProductNotFound(f"There is no product #{product_id}.")
+        return ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+    name = in_locale(row.name, row.name_en)
     if row.stock == 0:
-        return OutOfStock(f"{row.name} is sold out.")
-    return OutOfStock(f"Only {row.stock} of {row.name} left.")
+        return OutOfStock(gettext("%(name)s is sold out.", name=name))
+    return OutOfStock(only_left(name, row.stock))
+
+
+def only_left(name: str, stock: int, asked: int | None = None, held: int = 0) -> str:
+    """The refusal when the stock left (``stock`` > 0) cannot serve a line: the one sentence
+    the cart, checkout and the stock's compare-and-set say it with."""
+    if asked is not None:
+        return gettext("Only %(stock)s of %(name)s left; you asked for %(asked)s.",
+                       stock=format_number(stock), name=name, asked=format_number(asked))
+    if held:
+        return gettext("Only %(stock)s of %(name)s left and you already have %(held)s in "
+                       "your cart.", stock=format_number(stock), name=name,
+                       held=format_number(held))
+    return gettext("Only %(stock)s of %(name)s left.", stock=format_number(stock), name=name)

@@ -4,6 +4,8 @@ in ascending id order, last)."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from app.bestsellers.sales import record_units, shop_day
 from app.catalog.stock import change_stock
 from app.coupons.usage import release_coupon
@@ -11,7 +13,7 @@ from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.exports.services import record_order_event
 from app.orders.models import Order
 from app.orders.rows import flip_to_cancelled
-from app.orders.rules import ORDER_ATTEMPTS, OrderNotCancellable, OrderNotFound
+from app.orders.rules import ORDER_ATTEMPTS, OrderNotCancellable, OrderNotFound, no_such_order
 from app.wallet.services import change_balance
 
 
@@ -25,17 +27,18 @@ def cancel_order(user_id: int, order_id: int, *, by_admin: bool = False) -> Orde
     are taken off the day the order was placed, so the best sellers forget it.
     """
     if not is_id(order_id):
-        raise OrderNotFound(f"You have no order #{order_id}.")
+        raise OrderNotFound(no_such_order(order_id))
     with transaction() as uow:
         session = uow.session
         order = session.get(Order, order_id)
         if order is None or (order.user_id != user_id and not by_admin):
-            raise OrderNotFound(f"You have no order #{order_id}.")
+            raise OrderNotFound(no_such_order(order_id))
         now = utcnow()
         if order.user_coupon_id is not None:
             release_coupon(session, order.user_coupon_id)
         if session.execute(flip_to_cancelled(order_id, now)).first() is None:
-            raise OrderNotCancellable(f"Order #{order_id} is already cancelled.")
+            raise OrderNotCancellable(gettext("Order #%(id)s is already cancelled.",
+                                              id=order_id))
         # The flip bypassed the identity map; the event snapshot must see the new state.
         session.refresh(order)
         if order.payment is not None:

@@ -20,23 +20,28 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from flask_babel import gettext
 from sqlalchemy import bindparam, select
 
 from app.bestsellers.sales import count_sold, shop_day
 from app.cart.services import remove_ordered
 from app.catalog.models import Product
-from app.catalog.stock import OutOfStock, ProductNotFound, movement, stock_refusal, take
+from app.catalog.stock import (OutOfStock, ProductNotFound, movement, only_left, stock_refusal,
+                               take)
 from app.coupons.usage import CouponNotFound, CouponNotUsable, mark_used, reserve_coupon
 from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import InvalidInput
 from app.exports.services import deliver_after_commit, event_row, order_snapshot
 from app.extensions import db
+from app.formatting import format_won_text
+from app.i18n import in_locale
 from app.idempotency import check_idempotency_key, once_per_key
 from app.orders import one_statement
 from app.orders.models import Order
 from app.orders.placed import PlacedLine, PlacedOrder
 from app.orders.rows import line_row, next_order_id, order_row, payment_row
-from app.orders.rules import ORDER_ATTEMPTS, OrderTotalChanged, normalize_items
+from app.orders.rules import (ORDER_ATTEMPTS, OrderTotalChanged, normalize_items,
+                              product_not_available)
 from app.wallet.services import balance_change, balance_refusal, ledger_row
 
 
@@ -69,9 +74,10 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
         lines = normalize_items(items)
         if user_coupon_id is not None and (type(user_coupon_id) is not int
                                            or user_coupon_id < 1):
-            raise InvalidInput("A coupon id is a positive whole number.", field="coupon_id")
+            raise InvalidInput(gettext("A coupon id is a positive whole number."),
+                               field="coupon_id")
         if user_coupon_id is not None and not is_id(user_coupon_id):
-            raise CouponNotFound(f"You have no coupon #{user_coupon_id}.")
+            raise CouponNotFound(gettext("You have no coupon #%(id)s.", id=user_coupon_id))
         return _place(user_id, lines, user_coupon_id, key, from_cart, expected_total)
 
     return once_per_key(key, lambda: _placed_with_key(user_id, key), place)
@@ -80,7 +86,7 @@ def place_order(user_id: int, items, user_coupon_id: int | None = None,
 # Columns, not entities, and built once: checkout pays for neither ORM loading nor
 # building the statement again.
 _PRODUCTS_READ = (
-    select(Product.__table__.c["id", "name", "price", "stock", "is_active"])
+    select(Product.__table__.c["id", "name", "name_en", "price", "stock", "is_active"])
     .where(Product.__table__.c.id.in_(bindparam("ids", expanding=True)))
 )
 
@@ -98,21 +104,23 @@ def _place(user_id: int, lines: list[tuple[int, int]], user_coupon_id: int | Non
         for product_id, quantity in lines:
             product = products.get(product_id)
             if product is None or not product.is_active:
-                raise ProductNotFound(f"Product #{product_id} is not available.")
+                raise ProductNotFound(product_not_available(product_id))
+            # The refusal names the product as the shopper reads it; the order keeps its name.
+            name = in_locale(product.name, product.name_en)
             if product.stock <= 0:
-                raise OutOfStock(f"{product.name} is sold out.")
+                raise OutOfStock(gettext("%(name)s is sold out.", name=name))
             if quantity > product.stock:
-                raise OutOfStock(f"Only {product.stock:,} of {product.name} left; "
-                                 f"you asked for {quantity:,}.")
+                raise OutOfStock(only_left(name, product.stock, asked=quantity))
         subtotal = sum(products[product_id].price * quantity for product_id, quantity in lines)
         discount = 0
         if user_coupon_id is not None:
             _, discount = reserve_coupon(session, user_id, user_coupon_id, subtotal, now)
         total = subtotal - discount
         if expected_total is not None and total != expected_total:
-            raise OrderTotalChanged(
-                f"Prices or your cart changed since this page was shown: the total is now "
-                f"{total:,} won, not {expected_total:,} won. Check it and pay again.")
+            raise OrderTotalChanged(gettext(
+                "Prices or your cart changed since this page was shown: the total is now "
+                "%(total)s, not %(expected)s. Check it and pay again.",
+                total=format_won_text(total), expected=format_won_text(expected_total)))
         placed = PlacedOrder(  # its id is known once it is written
             id=0, user_id=user_id, status="paid", subtotal=subtotal, discount=discount,
             total=total, user_coupon_id=user_coupon_id, created_at=now, cancelled_at=None,

@@ -1,10 +1,11 @@
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.idempotency import IDEMPOTENCY_KEY_MAX
 
-EXPIRED = "This checkout page expired; please review your order and pay again."
+EXPIRED = lazy_gettext("This checkout page expired; please review your order and pay again.")
 
 
 class CheckoutForm(FlaskForm):
@@ -17,4 +18,4 @@ class CheckoutForm(FlaskForm):
     # The total the page showed: paying is refused if it no longer holds.
     expected_total = IntegerField(validators=[InputRequired(EXPIRED),
                                               NumberRange(0, message=EXPIRED)])
-    submit = SubmitField("Pay with points")
+    submit = SubmitField(lazy_gettext("Pay with points"))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import json
 
+from flask_babel import gettext
 from sqlalchemy import (ARRAY, BigInteger, Boolean, Integer, String, bindparam, case,
                         column, exists, func, select, true)
 from sqlalchemy.exc import DBAPIError
@@ -167,6 +168,6 @@ def _refusal_error(session, placed, reason: str) -> DomainError:
     if reason == "insufficient_points":
         return balance_refusal(session, placed.user_id, -placed.total)
     if reason == "coupon_used":
-        return CouponNotUsable("This coupon has already been used.")
+        return CouponNotUsable(gettext("This coupon has already been used."))
     _, product_id = reason.split()  # "out_of_stock <product id>"
     return stock_refusal(session, int(product_id))

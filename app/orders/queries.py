@@ -7,8 +7,9 @@ from sqlalchemy import select
 from app.coupons.models import Coupon, UserCoupon
 from app.db import is_id
 from app.extensions import db
+from app.i18n import in_locale
 from app.orders.models import Order
-from app.orders.rules import OrderNotFound
+from app.orders.rules import OrderNotFound, no_such_order
 from app.wallet.models import LedgerEntry
 
 
@@ -16,7 +17,7 @@ def get_order(user_id: int, order_id: int) -> Order:
     """The shopper's own order; anyone else's is ``OrderNotFound`` so ids cannot be probed."""
     order = db.session.get(Order, order_id) if is_id(order_id) else None
     if order is None or order.user_id != user_id:
-        raise OrderNotFound(f"You have no order #{order_id}.")
+        raise OrderNotFound(no_such_order(order_id))
     return order
 
 
@@ -42,5 +43,6 @@ def balance_after(order: Order, kind: str) -> int | None:
 def coupon_name(order: Order) -> str | None:
     if order.user_coupon_id is None:
         return None
-    return db.session.scalar(select(Coupon.name).join(UserCoupon)
-                             .where(UserCoupon.id == order.user_coupon_id))
+    row = db.session.execute(select(Coupon.name, Coupon.name_en).join(UserCoupon)
+                             .where(UserCoupon.id == order.user_coupon_id)).first()
+    return None if row is None else in_locale(row.name, row.name_en)

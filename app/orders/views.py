@@ -3,10 +3,12 @@
 from uuid import uuid4
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from app.cart.services import cart_for
 from app.errors import Conflict, DomainError, show_on_form
+from app.formatting import format_won_text
 from app.coupons.queries import coupon_choices
 from app.orders.cancel import cancel_order
 from app.orders.checkout import place_order
@@ -25,7 +27,7 @@ def _render_checkout(form: CheckoutForm, selected_coupon: int | None, status: in
     choices = coupon_choices(current_user.id, cart.subtotal)
     chosen = next((c for c in choices if c.id == selected_coupon and c.problem is None), None)
     if selected_coupon is not None and chosen is None and not form.coupon_id.errors:
-        form.coupon_id.errors = ["That coupon cannot be used on this order."]
+        form.coupon_id.errors = [gettext("That coupon cannot be used on this order.")]
     discount = chosen.discount if chosen else 0
     total = cart.subtotal - discount
     balance = get_balance(current_user.id)
@@ -59,15 +61,15 @@ def pay():
             show_on_form(form, error)
         else:
             if created:
-                flash(f"Thank you! Order #{order.id} is paid: {order.total:,} won in points.",
-                      "success")
+                flash(gettext("Thank you! Order #%(id)s is paid: %(total)s in points.",
+                              id=order.id, total=format_won_text(order.total)), "success")
             else:
-                flash(f"Order #{order.id} was already placed from this page; "
-                      "you were not charged twice.", "info")
+                flash(gettext("Order #%(id)s was already placed from this page; you were not "
+                              "charged twice.", id=order.id), "info")
             return redirect(url_for("orders.order_detail", order_id=order.id))
     hidden_errors = [*form.idempotency_key.errors, *form.expected_total.errors]
     if hidden_errors:
-        flash(hidden_errors[0], "danger")
+        flash(str(hidden_errors[0]), "danger")
     if form.idempotency_key.errors or not form.idempotency_key.data:
         form.idempotency_key.data = uuid4().hex
     selected = form.coupon_id.data if not form.coupon_id.errors else None
@@ -99,6 +101,6 @@ def cancel(order_id):
     except Conflict as error:
         flash(error.detail, "danger")
     else:
-        flash(f"Order #{order.id} is cancelled; {order.total:,} won are back in your points.",
-              "success")
+        flash(gettext("Order #%(id)s is cancelled; %(total)s is back in your points.",
+                      id=order.id, total=format_won_text(order.total)), "success")
     return redirect(url_for("orders.order_detail", order_id=order_id))

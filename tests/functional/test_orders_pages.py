@@ -63,7 +63,7 @@ def test_check_out_with_a_coupon(client, shopper, make_product, give_coupon, db_
     response = client.post("/checkout", data=_pay_fields(html))
     assert response.status_code == 302
     order_page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "is paid: 9,000 won in points" in order_page
+    assert "is paid: ₩9,000 in points" in order_page
     assert _testid(order_page, "discount") == "−₩1,000"
     assert _testid(order_page, "total") == "₩9,000"
     assert _testid(order_page, "payment-balance-after") == "₩11,000"
@@ -111,7 +111,7 @@ def test_short_of_points_the_page_says_so_and_paying_is_refused(client, login, m
     before = db_snapshot()
     response = client.post("/checkout", data=_pay_fields(html))
     assert response.status_code == 422
-    assert "costs 1,500 won but your balance is 1,000 won" in response.get_data(as_text=True)
+    assert "costs ₩1,500 but your balance is ₩1,000" in response.get_data(as_text=True)
     assert db_snapshot() == before
 
 
@@ -121,11 +121,11 @@ def test_a_coupon_below_its_minimum_is_refused(client, shopper, make_product, gi
     claim = give_coupon(shopper, name="Big spender", min_order_amount=10_000)
     _add(client, product.id, 1)
     html = _checkout_page(client)
-    assert "needs an order of 10,000 won" in html
+    assert "needs an order of ₩10,000" in html
     before = db_snapshot()
     response = client.post("/checkout", data={**_pay_fields(html), "coupon_id": claim})
     assert response.status_code == 422
-    assert "Big spender needs an order of at least 10,000 won" in response.get_data(as_text=True)
+    assert "Big spender needs an order of at least ₩10,000" in response.get_data(as_text=True)
     assert db_snapshot() == before
 
 
@@ -136,7 +136,7 @@ def test_someone_elses_coupon_is_refused(client, shopper, make_user, make_produc
     _add(client, product.id, 1)
     html = _checkout_page(client, theirs)
     assert "That coupon cannot be used on this order." in html
-    assert _testid(html, "discount") == "−₩0"
+    assert _testid(html, "discount") == "₩0"
     before = db_snapshot()
     response = client.post("/checkout", data={**_pay_fields(html), "coupon_id": theirs})
     assert response.status_code == 422
@@ -198,7 +198,7 @@ def test_cancel_restores_points_and_stock(client, shopper, make_product, db_snap
     response = post_form(client, f"/orders/{order_id}/cancel", {}, token_from="/cart")
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "is cancelled; 5,000 won are back in your points" in page
+    assert "is cancelled; ₩5,000 is back in your points" in page
     assert _testid(page, "order-status") == "Cancelled"
     assert _testid(page, "refund-balance-after") == "₩20,000"
     assert 'data-testid="cancel-order"' not in page
@@ -261,7 +261,7 @@ def test_a_price_raised_after_the_page_was_shown_is_not_charged(app, client, sho
     response = client.post("/checkout", data=fields)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "the total is now 3,000 won, not 2,000 won" in html
+    assert "the total is now ₩3,000, not ₩2,000" in html
     assert _testid(html, "total") == "₩3,000"
     assert db_snapshot() == before
     # The page now shows the new total; paying it goes through.

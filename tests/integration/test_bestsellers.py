@@ -56,8 +56,8 @@ def test_ranking_counts_three_shop_days_paid_orders_only(ctx, sales):
     items = bestsellers.compute_best_sellers()
     assert names_units(items) == expected(sales)
     first = items[0]
-    assert first == {"id": sales[3].id, "name": "P3", "price": 300, "stock": 1_000 - 4,
-                     "units_sold": 4}
+    assert first == {"id": sales[3].id, "name": "P3", "name_en": None, "price": 300,
+                     "stock": 1_000 - 4, "units_sold": 4}
 
 
 def test_window_is_today_and_the_two_days_before(ctx, sales):
@@ -86,6 +86,25 @@ def test_second_call_is_served_from_the_cache_without_the_query(ctx, sales):
         second = bestsellers.best_sellers()
     assert queries == []
     assert second == first
+
+
+def test_one_cached_entry_names_each_product_in_the_readers_language(app, make_product,
+                                                                     shopper, buy):
+    """The cache keeps both names; each request reads its own, English falling back to Korean."""
+    tea, mug = make_product(name="보성 녹차"), make_product(name="머그컵")
+    with app.app_context(), transaction() as uow:
+        uow.session.execute(update(Product).where(Product.id == tea.id)
+                            .values(name_en="Boseong green tea", version=Product.version + 1))
+    buy(shopper, {tea: 2, mug: 1})
+
+    with app.test_request_context(headers={"Accept-Language": "ko"}):
+        assert [item["name"] for item in bestsellers.best_sellers()] == ["보성 녹차", "머그컵"]
+    with app.test_request_context(headers={"Accept-Language": "en"}), \
+            ranking_queries() as queries:
+        english = bestsellers.best_sellers()
+    assert queries == []  # the entry the Korean request cached
+    assert [item["name"] for item in english] == ["Boseong green tea", "머그컵"]
+    assert set(english[0]) == {"id", "name", "price", "stock", "units_sold"}
 
 
 def test_each_process_rereads_the_shared_entry_only_after_its_local_ttl(ctx, app, sales,

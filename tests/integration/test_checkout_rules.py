@@ -199,7 +199,7 @@ def test_short_of_points_is_refused(ctx, make_user, make_product, db_snapshot):
     user = make_user(balance=2_999)
     product = make_product(price=1_000)
     _refused(lambda: place_order(user.id, [(product.id, 3)]), InsufficientPoints, db_snapshot,
-             match="costs 3,000 won but your balance is 2,999 won")
+             match="costs ₩3,000 but your balance is ₩2,999")
 
 
 def test_someone_elses_coupon_is_not_found(ctx, make_user, make_product, give_coupon,
@@ -258,14 +258,14 @@ def test_an_order_below_the_coupon_minimum_is_refused(ctx, make_user, make_produ
     product = make_product(price=9_999)
     claim = give_coupon(user, min_order_amount=10_000)
     _refused(lambda: place_order(user.id, [(product.id, 1)], claim), CouponNotUsable,
-             db_snapshot, match="at least 10,000 won")
+             db_snapshot, match="at least ₩10,000")
     order, _ = place_order(user.id, [(product.id, 2)], claim)
     assert order.discount == 1_000
 
 
 @pytest.mark.parametrize("rival_sql, error, match", [
     ("UPDATE wallets SET balance = 100 WHERE user_id = :user", InsufficientPoints,
-     "balance is 100 won"),
+     "balance is ₩100"),
     ("UPDATE user_coupons SET used_order_id = :earlier WHERE id = :claim", CouponNotUsable,
      "already been used"),
     ("UPDATE products SET stock = 0 WHERE id = :last", OutOfStock, "sold out"),
@@ -308,6 +308,6 @@ def test_an_expected_total_that_no_longer_holds_is_refused(ctx, make_user, make_
     user = make_user(balance=10_000)
     product = make_product(price=1_000)
     _refused(lambda: place_order(user.id, [(product.id, 2)], expected_total=1_999),
-             OrderTotalChanged, db_snapshot, match="the total is now 2,000 won")
+             OrderTotalChanged, db_snapshot, match="the total is now ₩2,000")
     order, _ = place_order(user.id, [(product.id, 2)], expected_total=2_000)
     assert order.total == 2_000
