@@ -1,9 +1,11 @@
 """The admin blueprint and its one access rule, checked before every admin view."""
 
-from flask import Blueprint, abort
+from flask import Blueprint
+from flask_babel import gettext
 from flask_login import current_user
 
 from app.db import MAX_ID
+from app.errors import Forbidden
 from app.extensions import login_manager
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -22,6 +24,6 @@ def admins_only():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if not current_user.is_admin:
-        abort(403, "This page is for shop admins.")
+        raise Forbidden(gettext("This page is for shop admins."))
     return None
 

@@ -6,7 +6,9 @@ template only places what is computed here, so the arithmetic is testable withou
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 WIDTH, HEIGHT = 760, 280
 LEFT, RIGHT, TOP, BOTTOM = 78, 50, 16, 40
@@ -71,8 +73,10 @@ class Chart:
         return self.height - self.bottom
 
 
-def sales_chart(points, *, ticks: int = 4) -> Chart:
-    """Lay out ``points`` (objects with day, revenue, units, orders), oldest first."""
+def sales_chart(points, *, ticks: int = 4,
+                day_label: Callable[[date], str] = lambda day: day.isoformat()[5:]) -> Chart:
+    """Lay out ``points`` (objects with day, revenue, units, orders), oldest first; each bar
+    is labelled with ``day_label(day)`` (the page passes the language's short date)."""
     plot_w = WIDTH - LEFT - RIGHT
     plot_h = HEIGHT - TOP - BOTTOM
     revenue_step = nice_step(max((p.revenue for p in points), default=0) / ticks)
@@ -86,7 +90,7 @@ def sales_chart(points, *, ticks: int = 4) -> Chart:
         bars.append(Bar(
             x=round(LEFT + slot * i + slot * 0.15, 1), y=round(TOP + plot_h - height, 1),
             width=round(slot * 0.7, 1), height=round(height, 1),
-            label=p.day.strftime("%m-%d"), revenue=p.revenue, units=p.units, orders=p.orders,
+            label=day_label(p.day), revenue=p.revenue, units=p.units, orders=p.orders,
             point_x=round(center, 1), point_y=round(TOP + plot_h - plot_h * p.units / units_top, 1),
         ))
     tick_rows = [Tick(y=round(TOP + plot_h - plot_h * k / ticks, 1),

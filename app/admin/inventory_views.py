@@ -5,6 +5,7 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, gettext, ngettext
 from flask_login import current_user
 
 from app.admin.blueprint import ID, bp
@@ -46,11 +47,13 @@ def new_product():
         try:
             product = editing.create_product(
                 form.name.data, form.price.data, form.stock.data, form.description.data,
-                form.is_active.data, actor_id=current_user.id)
+                form.is_active.data, actor_id=current_user.id, name_en=form.name_en.data,
+                description_en=form.description_en.data)
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Created {product.name} with {product.stock} in stock.", "success")
+            flash(gettext("Created %(name)s with %(stock)s in stock.", name=product.name,
+                          stock=format_number(product.stock)), "success")
             return redirect(url_for("admin.product", product_id=product.id))
     return render_template("admin/product_form.html", form=form, product=None), \
         422 if form.errors or request.method == "POST" else 200
@@ -63,12 +66,13 @@ def edit_product(product_id: int):
     if form.validate_on_submit():
         try:
             product = editing.update_product(
-                product_id, name=form.name.data, price=form.price.data,
-                description=form.description.data, is_active=form.is_active.data)
+                product_id, name=form.name.data, name_en=form.name_en.data,
+                price=form.price.data, description=form.description.data,
+                description_en=form.description_en.data, is_active=form.is_active.data)
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Saved {product.name}.", "success")
+            flash(gettext("Saved %(name)s.", name=product.name), "success")
             return redirect(url_for("admin.product", product_id=product_id))
     return render_template("admin/product_form.html", form=form, product=product), \
         422 if form.errors or request.method == "POST" else 200
@@ -99,26 +103,28 @@ def adjust_stock(product_id: int):
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Stock is now {stock}.", "success")
+            flash(gettext("Stock is now %(stock)s.", stock=format_number(stock)), "success")
             return redirect(url_for("admin.product", product_id=product_id))
     return _product_page(product_id, form, 422)
 
 
 @bp.get("/products.csv")
 def export_products():
-    """Every product as a CSV download (hidden products included)."""
+    """Every product as a CSV download (hidden products included), UTF-8 with a byte order
+    mark so that Excel reads the Korean names."""
     zone = ZoneInfo(current_app.config["SHOP_TIMEZONE"])
     stamp = utcnow().astimezone(zone).strftime("%Y%m%d-%H%M")
     return Response(
-        csv_io.export_products_csv(), mimetype="text/csv",
+        csv_io.export_products_csv(), content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="products-{stamp}.csv"'},
     )
 
 
 def _import_page(form: CsvUploadForm, preview, confirm: CsvConfirmForm, status: int = 200,
-                 applied=None):
+                 applied=None, encoding: str | None = None):
     return render_template("admin/stock_import.html", form=form, preview=preview,
                            confirm=confirm, applied=applied,
+                           encoding_note=csv_io.ENCODING_NOTES.get(encoding),
                            sample_csv=csv_io.sample_receipts_csv()), status
 
 
@@ -129,15 +135,16 @@ def stock_import():
     ``?applied=<import id>`` shows what that import did (where applying one leads).
     """
     form = CsvUploadForm()
-    preview = None
+    preview = encoding = None
     confirm = CsvConfirmForm()
     if form.validate_on_submit():
         try:
-            text = csv_io.decode_csv(form.file.data.read(csv_io.CSV_MAX_BYTES + 1))
+            text, encoding = csv_io.decode_csv(form.file.data.read(csv_io.CSV_MAX_BYTES + 1))
         except DomainError as error:
             show_on_form(form, error)
         else:
             preview = csv_io.preview_receipts(text)
+            # The decoded text travels on: applying it needs no second guess at the encoding.
             confirm.csv_text.data = text
             confirm.import_id.data = stock_imports.new_import_id()
     applied = None
@@ -147,7 +154,7 @@ def stock_import():
         except DomainError as error:
             flash(error.detail, "warning")
     refused = bool(form.errors) or (preview is not None and not preview.ok)
-    return _import_page(form, preview, confirm, 422 if refused else 200, applied)
+    return _import_page(form, preview, confirm, 422 if refused else 200, applied, encoding)
 
 
 @bp.post("/stock-import/apply")
@@ -155,7 +162,7 @@ def stock_import_apply():
     """Apply the previewed file: all rows in one transaction, or none (errors shown again)."""
     confirm = CsvConfirmForm()
     if not confirm.validate_on_submit():
-        flash("Upload the file again: the preview was lost.", "danger")
+        flash(gettext("Upload the file again: the preview was lost."), "danger")
         return redirect(url_for("admin.stock_import"))
     import_id = confirm.import_id.data
     try:
@@ -169,8 +176,10 @@ def stock_import_apply():
         flash(rejected.detail, "danger")
         return _import_page(CsvUploadForm(), rejected.preview, confirm, 422)
     except DomainError as error:
-        flash(f"Nothing was imported: {error.detail}", "danger")
+        flash(gettext("Nothing was imported: %(problem)s", problem=error.detail), "danger")
         return _import_page(CsvUploadForm(), None, confirm, error.status)
-    flash(f"Imported {len(preview.rows)} rows: {preview.total_units:,} units received.",
-          "success")
+    flash(ngettext("Imported %(rows)s row: %(units)s units received.",
+                   "Imported %(rows)s rows: %(units)s units received.", len(preview.rows),
+                   rows=format_number(len(preview.rows)),
+                   units=format_number(preview.total_units)), "success")
     return redirect(url_for("admin.stock_import", applied=import_id))

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import case, func, literal_column, select
 
 from app.accounts.models import User
@@ -42,6 +43,11 @@ class DayPoint:
     revenue: int
     orders: int
     units: int
+
+    @property
+    def start(self) -> datetime:
+        """When the day begins, for the date helpers, which show moments in the shop's zone."""
+        return day_start(self.day)
 
 
 def daily_sales(days: int = CHART_DAYS, today: date | None = None) -> list[DayPoint]:
@@ -124,7 +130,7 @@ def parse_order_filter(args) -> tuple[OrderFilter, list[str]]:
     errors = []
     status = args.get("status", "").strip()
     if status and status not in ORDER_STATUSES:
-        errors.append(f"Unknown status '{status}'.")
+        errors.append(gettext("Unknown status '%(status)s'.", status=status))
         status = ""
     dates = {}
     for name in ("date_from", "date_to"):
@@ -134,17 +140,18 @@ def parse_order_filter(args) -> tuple[OrderFilter, list[str]]:
             try:
                 day = date.fromisoformat(raw)
             except ValueError:
-                errors.append(f"'{raw}' is not a date (YYYY-MM-DD).")
+                errors.append(gettext("'%(value)s' is not a date (YYYY-MM-DD).", value=raw))
                 continue
             if FIRST_FILTER_DAY <= day <= LAST_FILTER_DAY:
                 dates[name] = day
             else:
-                errors.append(f"{raw} is out of range.")
+                errors.append(gettext("%(value)s is out of range.", value=raw))
     date_from, date_to = dates["date_from"], dates["date_to"]
     if date_from and date_to and date_from > date_to:
         # Typed the wrong way round, the range would match nothing and look like no sales.
         date_from, date_to = date_to, date_from
-        errors.append(f"'From' was after 'To'; showing {date_from} to {date_to}.")
+        errors.append(gettext("'From' was after 'To'; showing %(start)s to %(end)s.",
+                              start=date_from.isoformat(), end=date_to.isoformat()))
     email = args.get("email", "").strip()[:254]
     return OrderFilter(status, date_from, date_to, email), errors
 
@@ -198,7 +205,7 @@ def order_detail(order_id: int) -> OrderDetail:
     """Any shopper's order with its shopper, coupon and export events, or ``OrderNotFound``."""
     order = db.session.get(Order, order_id) if is_id(order_id) else None
     if order is None:
-        raise OrderNotFound(f"There is no order #{order_id}.")
+        raise OrderNotFound(gettext("There is no order #%(id)s.", id=order_id))
     coupon = None
     if order.user_coupon_id is not None:
         coupon = db.session.get(UserCoupon, order.user_coupon_id).coupon

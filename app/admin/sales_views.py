@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_number, gettext
 
 from app.admin import reports
 from app.admin.blueprint import ID, bp
@@ -16,6 +18,8 @@ from app.catalog import queries
 from app.coupons import admin as coupons
 from app.errors import DomainError, show_on_form
 from app.exports import services as exports
+from app.formatting import format_won_text
+from app.i18n import current_locale
 from app.orders import cancel as orders
 from app.paging import page_arg
 
@@ -31,8 +35,10 @@ def dashboard():
     """
     points = reports.daily_sales()
     today_rows, today_count, today_revenue = reports.todays_orders()
+    locale = current_locale()
+    chart = sales_chart(points, day_label=lambda day: format_skeleton("Md", day, locale=locale))
     return render_template(
-        "admin/dashboard.html", points=points, chart=sales_chart(points),
+        "admin/dashboard.html", points=points, chart=chart,
         today_rows=today_rows, today_count=today_count, today_revenue=today_revenue,
         best_sellers=compute_best_sellers(),
         low_stock=queries.low_stock_products(queries.LOW_STOCK_DEFAULT),
@@ -67,7 +73,8 @@ def create_coupon():
     if form.validate_on_submit():
         try:
             coupon = coupons.create_coupon(
-                name=form.name.data, discount_type=form.discount_type.data,
+                name=form.name.data, name_en=form.name_en.data,
+                discount_type=form.discount_type.data,
                 discount_value=form.discount_value.data, max_discount=form.max_discount.data,
                 min_order_amount=form.min_order_amount.data, quantity=form.quantity.data,
                 starts_at=_shop_moment(form.starts_at.data),
@@ -75,7 +82,8 @@ def create_coupon():
         except DomainError as error:
             show_on_form(form, error)
         else:
-            flash(f"Created coupon {coupon.name} ({coupon.quantity:,} copies).", "success")
+            flash(gettext("Created coupon %(name)s (%(copies)s copies).", name=coupon.name,
+                          copies=format_number(coupon.quantity)), "success")
             return redirect(url_for("admin.coupon_list"))
     return _coupons_page(form, 422)
 
@@ -85,11 +93,13 @@ def coupon_status(coupon_id: int):
     """Pause or resume a coupon (``status`` = ``paused`` or ``active``)."""
     form = CouponStatusForm()
     if not form.validate_on_submit():
-        flash("Choose pause or resume.", "danger")
+        flash(gettext("Choose pause or resume."), "danger")
         return redirect(url_for("admin.coupon_list"))
     coupon = coupons.set_coupon_status(coupon_id, form.status.data)
-    flash(f"{coupon.name} is {'paused' if coupon.status == 'paused' else 'active again'}.",
-          "success")
+    if coupon.status == "paused":
+        flash(gettext("%(name)s is paused.", name=coupon.name), "success")
+    else:
+        flash(gettext("%(name)s is active again.", name=coupon.name), "success")
     return redirect(url_for("admin.coupon_list"))
 
 
@@ -127,7 +137,8 @@ def cancel_order(order_id: int):
         except DomainError as error:
             flash(error.detail, "danger")
         else:
-            flash(f"Order #{order_id} is cancelled; {order.total:,} won refunded.", "success")
+            flash(gettext("Order #%(id)s is cancelled; %(amount)s refunded.", id=order_id,
+                          amount=format_won_text(order.total)), "success")
     return redirect(url_for("admin.order_detail", order_id=order_id))
 
 
@@ -152,5 +163,5 @@ def retry_export(event_id: int):
         except DomainError as error:
             flash(error.detail, "danger")
         else:
-            flash(f"Export event #{event_id} is queued again.", "success")
+            flash(gettext("Export event #%(id)s is queued again.", id=event_id), "success")
     return redirect(url_for("admin.export_list"))

@@ -1,6 +1,12 @@
-"""Admin: POST /admin/coupons, PATCH /admin/coupons/{id}."""
+"""Admin: POST /admin/coupons, PATCH /admin/coupons/{id}.
+
+A coupon's name is Korean (``name``, required) with an optional English ``name_en``; the
+answer shows both as stored, whatever language the request asks for.
+"""
 
 from datetime import datetime
+
+from flask_babel import gettext
 
 from app.api.common import admin_required, bp, iso, json_body
 from app.api.coupons import coupon_json
@@ -9,11 +15,12 @@ from app.coupons import admin as coupons
 from app.errors import InvalidInput
 
 _OPTIONAL = {"max_discount": None, "min_order_amount": 0, "starts_at": None, "ends_at": None,
-             "valid_days": 7}
+             "valid_days": 7, "name_en": None}
 
 
 def admin_coupon_json(coupon) -> dict:
-    return {**coupon_json(coupon), "valid_days": coupon.valid_days, "status": coupon.status,
+    return {**coupon_json(coupon), "name": coupon.name, "name_en": coupon.name_en,
+            "valid_days": coupon.valid_days, "status": coupon.status,
             "created_at": iso(coupon.created_at)}
 
 
@@ -27,8 +34,8 @@ def _parse_moment(body: dict, name: str):
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        raise InvalidInput(f"'{name}' must be an ISO 8601 date-time with an offset, "
-                           "e.g. 2026-12-01T00:00:00+09:00.", field=name)
+        raise InvalidInput(gettext("'%(field)s' must be an ISO 8601 date-time with an offset, "
+                                   "e.g. 2026-12-01T00:00:00+09:00.", field=name), field=name)
     return moment
 
 
@@ -59,7 +66,11 @@ OPENAPI_SCHEMAS = {
         "type": "object",
         "required": ["name", "discount_type", "discount_value", "quantity"],
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": 120},
+            "name": {"type": "string", "minLength": 1, "maxLength": 120,
+                     "description": "Korean name"},
+            "name_en": {"type": ["string", "null"], "maxLength": 120,
+                        "description": "English name; empty or null: none (English readers "
+                                       "see the Korean)"},
             "discount_type": {"type": "string", "enum": ["fixed", "percent"]},
             "discount_value": {"type": "integer", "minimum": 1,
                                "description": "Won for fixed; 1-100 for percent"},
@@ -81,8 +92,10 @@ OPENAPI_SCHEMAS = {
     "AdminCoupon": {
         "allOf": [ref("Coupon"), {
             "type": "object",
-            "required": ["valid_days", "status", "created_at"],
+            "required": ["name_en", "valid_days", "status", "created_at"],
             "properties": {
+                "name": {"type": "string", "description": "Korean, as stored"},
+                "name_en": {"type": ["string", "null"], "description": "English, if written"},
                 "valid_days": {"type": "integer"},
                 "status": {"type": "string", "enum": ["active", "paused"]},
                 "created_at": {"type": "string", "format": "date-time"},

@@ -1,6 +1,12 @@
-"""Admin product calls: POST /admin/products, PATCH /admin/products/{id} (admin token)."""
+"""Admin product calls: POST /admin/products, PATCH /admin/products/{id} (admin token).
+
+Bodies carry the Korean text (``name``, ``description``) and the optional English
+(``name_en``, ``description_en``); the answer shows all four as stored, so an admin sees
+what is written in each language rather than the request language's pick.
+"""
 
 from flask import g
+from flask_babel import gettext
 
 from app.api.common import admin_required, bp, json_body
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
@@ -8,22 +14,23 @@ from app.catalog import editing
 from app.db import MAX_ID
 from app.errors import InvalidInput
 
-CREATE_FIELDS = {"name", "price", "stock", "description"}
-PATCH_FIELDS = {"name", "price", "stock_delta", "reason"}
+TEXT_FIELDS = ("name", "name_en", "description", "description_en")
+CREATE_FIELDS = {"price", "stock", *TEXT_FIELDS}
+PATCH_FIELDS = {"price", "stock_delta", "reason", *TEXT_FIELDS}
 
 
 def _only(body: dict, allowed: set[str]) -> None:
     """Unknown keys are refused: a typo such as ``"stock"`` in a PATCH must not pass silently."""
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(unknown)}. Allowed: "
-                           f"{', '.join(sorted(allowed))}.")
+        raise InvalidInput(gettext("Unknown fields: %(unknown)s. Allowed: %(allowed)s.",
+                               unknown=", ".join(unknown), allowed=", ".join(sorted(allowed))))
 
 
 def product_json(product) -> dict:
-    return {"id": product.id, "name": product.name, "price": product.price,
-            "stock": product.stock, "description": product.description,
-            "is_active": product.is_active}
+    return {"id": product.id, "name": product.name, "name_en": product.name_en,
+            "price": product.price, "stock": product.stock, "description": product.description,
+            "description_en": product.description_en, "is_active": product.is_active}
 
 
 @bp.post("/admin/products")
@@ -33,9 +40,12 @@ def admin_create_product():
     _only(body, CREATE_FIELDS)
     for required in ("name", "price", "stock"):
         if required not in body:
-            raise InvalidInput(f"'{required}' is required.", field=required)
+            raise InvalidInput(gettext("'%(field)s' is required.", field=required),
+                               field=required)
     product = editing.create_product(body["name"], body["price"], body["stock"],
-                                     body.get("description", ""), actor_id=g.api_user_id)
+                                     body.get("description", ""), actor_id=g.api_user_id,
+                                     name_en=body.get("name_en"),
+                                     description_en=body.get("description_en"))
     return product_json(product), 201
 
 
@@ -44,11 +54,24 @@ def admin_create_product():
 def admin_patch_product(product_id: int):
     body = json_body()
     _only(body, PATCH_FIELDS)
-    fields = {name: body[name] for name in ("name", "price") if name in body}
+    fields = {name: body[name] for name in ("price", *TEXT_FIELDS) if name in body}
     product = editing.patch_product(product_id, fields, body.get("stock_delta"),
                                     body.get("reason"), actor_id=g.api_user_id)
     return product_json(product)
 
+
+# The Korean name is required; the English text may be empty or null (none).
+_TEXT_SCHEMAS = {
+    "name": {"type": "string", "minLength": 1, "maxLength": editing.NAME_MAX,
+             "description": "Korean name"},
+    "name_en": {"type": ["string", "null"], "maxLength": editing.NAME_MAX,
+                "description": "English name; empty or null: none (English readers see the "
+                               "Korean)"},
+    "description": {"type": "string", "maxLength": editing.DESCRIPTION_MAX,
+                    "description": "Korean description"},
+    "description_en": {"type": ["string", "null"], "maxLength": editing.DESCRIPTION_MAX,
+                       "description": "English description; empty or null: none"},
+}
 
 OPENAPI_SCHEMAS = {
     "NewProduct": {
@@ -56,11 +79,10 @@ OPENAPI_SCHEMAS = {
         "required": ["name", "price", "stock"],
         "additionalProperties": False,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": editing.NAME_MAX},
+            **_TEXT_SCHEMAS,
             "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
             "stock": {"type": "integer", "minimum": 0, "maximum": editing.STOCK_MAX,
                       "description": "Initial stock, recorded as an 'initial' stock movement."},
-            "description": {"type": "string", "maxLength": editing.DESCRIPTION_MAX},
         },
     },
     "ProductPatch": {
@@ -68,7 +90,7 @@ OPENAPI_SCHEMAS = {
         "additionalProperties": False,
         "minProperties": 1,
         "properties": {
-            "name": {"type": "string", "minLength": 1, "maxLength": editing.NAME_MAX},
+            **_TEXT_SCHEMAS,
             "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
             "stock_delta": {
                 "type": "integer", "minimum": -editing.DELTA_MAX,
@@ -83,11 +105,14 @@ OPENAPI_SCHEMAS = {
     },
     "AdminProduct": {
         "type": "object",
-        "required": ["id", "name", "price", "stock", "description", "is_active"],
+        "required": ["id", "name", "name_en", "price", "stock", "description",
+                     "description_en", "is_active"],
         "properties": {
-            "id": {"type": "integer"}, "name": {"type": "string"},
+            "id": {"type": "integer"}, "name": {"type": "string", "description": "Korean"},
+            "name_en": {"type": ["string", "null"], "description": "English, if written"},
             "price": {"type": "integer"}, "stock": {"type": "integer"},
-            "description": {"type": "string"},
+            "description": {"type": "string", "description": "Korean"},
+            "description_en": {"type": ["string", "null"], "description": "English, if written"},
             "is_active": {"type": "boolean", "description": "Shown in the shop."},
         },
     },

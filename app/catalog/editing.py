@@ -4,10 +4,15 @@ Every stock change goes through ``change_stock`` (a compare-and-set on ``stock +
 plus a ``stock_movements`` row in the same transaction), so a product's stock always equals
 the sum of its movements and no adjustment can take it below zero, however many run at once.
 The validators are the same rules for the pages, the API and the CSV import.
+
+A product's text is Korean (``name``, ``description``; the name required) with optional
+English beside it (``name_en``, ``description_en``): the same limits, and empty English is
+stored as NULL so that English pages fall back to the Korean.
 """
 
 from __future__ import annotations
 
+from flask_babel import format_number, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
@@ -15,6 +20,7 @@ from app.catalog.models import Product
 from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
 from app.db import is_id, retry_on_conflict, transaction
 from app.errors import InvalidInput
+from app.formatting import MINUS, format_won_text
 
 NAME_MAX = 120
 DESCRIPTION_MAX = 5000
@@ -23,7 +29,7 @@ PRICE_MAX = 100_000_000  # the most a wallet can hold: dearer products could nev
 STOCK_MAX = 1_000_000
 DELTA_MAX = 1_000_000
 ADJUSTMENT_KINDS = ("receipt", "correction")
-EDITABLE_FIELDS = ("name", "price", "description", "is_active")
+EDITABLE_FIELDS = ("name", "name_en", "price", "description", "description_en", "is_active")
 # An edit is a version-checked ORM write, and every sale or adjustment committed between its
 # read and its write bumps the version. Five attempts were not always enough against 20
 # concurrent adjustments on a loaded machine (tests/integration/test_inventory_concurrency.py).
@@ -33,82 +39,101 @@ WRITE_ATTEMPTS = 10
 # --- validation: the same rules for the pages, the API and the CSV import ---------------
 
 
-def check_name(value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("Enter the product's name.", field="name")
+def _text(value, field: str, limit: int) -> str:
+    """Text of at most ``limit`` characters once trimmed, without NUL (PostgreSQL stores none,
+    and no admin means to type one)."""
+    if not isinstance(value, str):
+        raise InvalidInput(gettext("This field is text."), field=field)
     value = value.strip()
-    if len(value) > NAME_MAX:
-        raise InvalidInput(f"A name has at most {NAME_MAX} characters.", field="name")
+    if "\x00" in value:
+        raise InvalidInput(gettext("The text contains a NUL character."), field=field)
+    if len(value) > limit:
+        raise InvalidInput(gettext("At most %(limit)s characters.", limit=format_number(limit)),
+                           field=field)
     return value
+
+
+def check_name(value) -> str:
+    """The Korean name: required."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(gettext("Enter the product's name."), field="name")
+    return _text(value, "name", NAME_MAX)
+
+
+def check_name_en(value) -> str | None:
+    """The English name: optional; empty is NULL (English pages then show the Korean)."""
+    return None if value is None else _text(value, "name_en", NAME_MAX) or None
 
 
 def check_price(value) -> int:
     if type(value) is not int or not 0 <= value <= PRICE_MAX:
-        raise InvalidInput(f"A price is a whole number of won from 0 to {PRICE_MAX:,}.",
+        raise InvalidInput(gettext("A price is a whole number of won from %(low)s to %(high)s.",
+                                   low=format_won_text(0), high=format_won_text(PRICE_MAX)),
                            field="price")
     return value
 
 
 def check_stock(value) -> int:
     if type(value) is not int or not 0 <= value <= STOCK_MAX:
-        raise InvalidInput(f"Initial stock is a whole number from 0 to {STOCK_MAX:,}.",
-                           field="stock")
+        raise InvalidInput(gettext("Initial stock is a whole number from 0 to %(max)s.",
+                                   max=format_number(STOCK_MAX)), field="stock")
     return value
 
 
 def check_description(value) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput("A description is text.", field="description")
-    if len(value) > DESCRIPTION_MAX:
-        raise InvalidInput(f"A description has at most {DESCRIPTION_MAX:,} characters.",
-                           field="description")
-    return value.strip()
+    """The Korean description: may be empty."""
+    return "" if value is None else _text(value, "description", DESCRIPTION_MAX)
+
+
+def check_description_en(value) -> str | None:
+    """The English description: optional; empty is NULL."""
+    return None if value is None else _text(value, "description_en", DESCRIPTION_MAX) or None
 
 
 def check_is_active(value) -> bool:
     if type(value) is not bool:
-        raise InvalidInput("'is_active' is true or false.", field="is_active")
+        raise InvalidInput(gettext("'is_active' is true or false."), field="is_active")
     return value
 
 
 def check_reason(value) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("Say why the stock changes (e.g. 'delivery 4711', 'recount').",
-                           field="reason")
-    value = value.strip()
-    if len(value) > REASON_MAX:
-        raise InvalidInput(f"A reason has at most {REASON_MAX} characters.", field="reason")
-    return value
+        raise InvalidInput(gettext("Say why the stock changes (e.g. 'delivery 4711', "
+                                   "'recount')."), field="reason")
+    return _text(value, "reason", REASON_MAX)
 
 
 def check_adjustment(delta, kind) -> tuple[int, str]:
     """A receipt adds goods; a correction (a recount) may go either way; never zero."""
     if kind not in ADJUSTMENT_KINDS:
-        raise InvalidInput("An adjustment is a receipt or a correction.", field="kind")
+        raise InvalidInput(gettext("An adjustment is a receipt or a correction."), field="kind")
     if type(delta) is not int or delta == 0 or abs(delta) > DELTA_MAX:
-        raise InvalidInput(f"The change is a whole number from -{DELTA_MAX:,} to {DELTA_MAX:,},"
-                           " not 0.", field="delta")
+        limit = format_number(DELTA_MAX)
+        low = MINUS + limit
+        raise InvalidInput(gettext("The change is a whole number from %(low)s to %(high)s, "
+                                   "not 0.", low=low, high=limit), field="delta")
     if kind == "receipt" and delta < 0:
-        raise InvalidInput("A receipt adds stock; record a loss as a correction.", field="delta")
+        raise InvalidInput(gettext("A receipt adds stock; record a loss as a correction."),
+                           field="delta")
     return delta, kind
 
 
-_CHECKS = {"name": check_name, "price": check_price, "description": check_description,
+_CHECKS = {"name": check_name, "name_en": check_name_en, "price": check_price,
+           "description": check_description, "description_en": check_description_en,
            "is_active": check_is_active}
 
 
 def _clean_fields(fields: dict) -> dict:
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
-        raise InvalidInput(f"These fields cannot be changed here: {', '.join(unknown)}.")
+        raise InvalidInput(gettext("These fields cannot be changed here: %(fields)s.",
+                                   fields=", ".join(unknown)))
     return {name: _CHECKS[name](value) for name, value in fields.items()}
 
 
 def check_product_id(product_id) -> int:
     if not is_id(product_id):
-        raise ProductNotFound(f"There is no product #{product_id}.")
+        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
     return product_id
 
 
@@ -120,13 +145,13 @@ def apply_stock_change(session, product_id: int, delta: int, kind: str, reason: 
                             import_id=import_id)
     except DataError:
         # PostgreSQL's 32-bit stock column overflowed: bad input, not a server fault.
-        raise InvalidInput("That would take the stock beyond what can be stored.",
+        raise InvalidInput(gettext("That would take the stock beyond what can be stored."),
                            field="delta") from None
     except OutOfStock:
         # An admin broke the floor rule; the shopper's "Only 5 of … left" would not say so.
         stock = session.scalar(select(Product.stock).where(Product.id == product_id))
-        raise OutOfStock(f"Stock cannot go below 0 ({stock:,} in stock).",
-                         field="delta") from None
+        raise OutOfStock(gettext("Stock cannot go below 0 (%(stock)s in stock).",
+                                 stock=format_number(stock)), field="delta") from None
 
 
 # --- services ---------------------------------------------------------------------------
@@ -134,16 +159,24 @@ def apply_stock_change(session, product_id: int, delta: int, kind: str, reason: 
 
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
 def create_product(name, price, stock, description="", is_active=True,
-                   actor_id: int | None = None) -> Product:
-    """A new product; its initial stock is an ``initial`` movement so stock = Σ movements."""
+                   actor_id: int | None = None, *, name_en=None,
+                   description_en=None) -> Product:
+    """A new product; its initial stock is an ``initial`` movement so stock = Σ movements.
+
+    ``name``/``description`` are the Korean text, ``name_en``/``description_en`` the optional
+    English (empty → none)."""
     name, price, stock = check_name(name), check_price(price), check_stock(stock)
     description, is_active = check_description(description), check_is_active(is_active)
+    name_en, description_en = check_name_en(name_en), check_description_en(description_en)
     with transaction() as uow:
-        product = Product(name=name, price=price, stock=0, description=description,
+        product = Product(name=name, name_en=name_en, price=price, stock=0,
+                          description=description, description_en=description_en,
                           is_active=is_active)
         uow.session.add(product)
         uow.session.flush()
         if stock:
+            # Stored as written here, in every language; the admin's product page shows it
+            # translated (templates/admin/product.html).
             change_stock(uow.session, product.id, stock, "initial", reason="Initial stock",
                          actor_id=actor_id)
             # change_stock wrote behind the ORM's back: reload stock and version.
@@ -154,7 +187,7 @@ def create_product(name, price, stock, description="", is_active=True,
 def _update_fields(session, product_id: int, fields: dict) -> Product:
     product = session.get(Product, check_product_id(product_id))
     if product is None:
-        raise ProductNotFound(f"There is no product #{product_id}.")
+        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
     for name, value in fields.items():
         setattr(product, name, value)
     session.flush()
@@ -163,7 +196,8 @@ def _update_fields(session, product_id: int, fields: dict) -> Product:
 
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
 def update_product(product_id: int, **fields) -> Product:
-    """Change name, price, description or visibility (``is_active``).
+    """Change the Korean or English name or description, the price or the visibility
+    (``is_active``).
 
     An ORM write on the versioned row: a sale or adjustment committed since the row was read
     makes the flush fail with ``StaleDataError``, and the whole unit of work is retried on
@@ -171,7 +205,7 @@ def update_product(product_id: int, **fields) -> Product:
     """
     fields = _clean_fields(fields)
     if not fields:
-        raise InvalidInput("Nothing to change.")
+        raise InvalidInput(gettext("Nothing to change."))
     with transaction() as uow:
         product = _update_fields(uow.session, product_id, fields)
     return product
@@ -206,9 +240,9 @@ def patch_product(product_id: int, fields: dict, stock_delta=None, reason=None,
         stock_delta, kind = check_adjustment(stock_delta, "receipt" if positive else "correction")
         reason = check_reason(reason)
     elif reason is not None:
-        raise InvalidInput("A reason goes with a stock_delta.", field="reason")
+        raise InvalidInput(gettext("A reason goes with a stock_delta."), field="reason")
     if not fields and stock_delta is None:
-        raise InvalidInput("Nothing to change.")
+        raise InvalidInput(gettext("Nothing to change."))
     with transaction() as uow:
         product = _update_fields(uow.session, product_id, fields) if fields else None
         if stock_delta is not None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import column, func, select, table
+from flask_babel import gettext
+from sqlalchemy import column, func, or_, select, table
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -24,12 +25,15 @@ _orders = table("orders", column("id"), column("user_id"))
 
 def inventory_page(*, q: str = "", low_stock: int | None = None, page: int = 1,
                    per_page: int = 25):
-    """Every product, hidden ones too; ``low_stock`` keeps those with stock at or below it."""
+    """Every product, hidden ones too; ``q`` matches the Korean or the English name (a
+    literal, case-insensitive part); ``low_stock`` keeps those with stock at or below it."""
     query = select(Product)
     q = (q or "").strip()
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Product.name.ilike(f"%{escaped}%", escape="\\"))
+        pattern = f"%{escaped}%"
+        query = query.where(or_(Product.name.ilike(pattern, escape="\\"),
+                                Product.name_en.ilike(pattern, escape="\\")))
     if low_stock is not None:
         query = query.where(Product.stock <= low_stock).order_by(Product.stock, Product.id)
     else:
@@ -49,7 +53,7 @@ def get_product(product_id: int) -> Product:
     """Any product, hidden or not (admins see everything), or ``ProductNotFound``."""
     product = db.session.get(Product, check_product_id(product_id))
     if product is None:
-        raise ProductNotFound(f"There is no product #{product_id}.")
+        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
     return product
 
 

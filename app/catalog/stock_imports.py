@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import format_number, gettext, lazy_gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,23 +24,28 @@ from app.extensions import db
 
 class ImportAlreadyApplied(Conflict):
     code = "import_already_applied"
-    title = "Already imported"
+    title = lazy_gettext("Already imported")
 
     def __init__(self, applied: StockImport):
-        rows = f"{applied.rows:,} row{'' if applied.rows == 1 else 's'}"
-        super().__init__(f"This preview was already imported ({rows}, {applied.units:,} "
-                         "units received); nothing was changed again.")
+        super().__init__(ngettext(
+            "This preview was already imported (%(rows)s row, %(units)s units received); "
+            "nothing was changed again.",
+            "This preview was already imported (%(rows)s rows, %(units)s units received); "
+            "nothing was changed again.", applied.rows, rows=format_number(applied.rows),
+            units=format_number(applied.units)))
         self.import_id = applied.id
 
 
 class ReceiptImportRejected(InvalidInput):
     code = "invalid_input"
-    title = "The file was not imported"
+    title = lazy_gettext("The file was not imported")
 
     def __init__(self, preview: ReceiptPreview):
         problems = preview.file_errors or [
-            f"line {row.line}: {'; '.join(row.errors)}" for row in preview.bad_rows]
-        super().__init__("Nothing was imported. " + " ".join(problems[:5]))
+            gettext("line %(line)s: %(problems)s", line=row.line, problems="; ".join(row.errors))
+            for row in preview.bad_rows]
+        super().__init__(gettext("Nothing was imported. %(problems)s",
+                                 problems=" ".join(problems[:5])))
         self.preview = preview
 
 
@@ -57,8 +63,8 @@ def _is_import_id(value) -> bool:
 
 def _check_import_id(import_id) -> str:
     if not _is_import_id(import_id):
-        raise InvalidInput("This preview has no valid import id; upload the file again.",
-                           field="import_id")
+        raise InvalidInput(gettext("This preview has no valid import id; upload the file "
+                                   "again."), field="import_id")
     return import_id
 
 
@@ -128,12 +134,12 @@ class AppliedImport:
 def applied_import(import_id) -> AppliedImport:
     """What an applied import did: who, when, and its movements in the order written."""
     if not _is_import_id(import_id):
-        raise NotFound("There is no such import.")
+        raise NotFound(gettext("There is no such import."))
     row = db.session.execute(
         select(StockImport, User.email).outerjoin(User, User.id == StockImport.actor_id)
         .where(StockImport.id == import_id)).first()
     if row is None:
-        raise NotFound("There is no such import.")
+        raise NotFound(gettext("There is no such import."))
     applied, email = row
     lines = [AppliedLine(*line) for line in db.session.execute(
         select(StockMovement.product_id, Product.name, StockMovement.delta, StockMovement.reason)

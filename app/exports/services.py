@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import Insert, func, or_, select, true, update
 
 from app.coupons.models import UserCoupon
@@ -42,12 +43,12 @@ RELAY_DRAIN_AFTER = 10
 
 class ExportEventNotFound(NotFound):
     code = "export_event_not_found"
-    title = "Export event not found"
+    title = lazy_gettext("Export event not found")
 
 
 class ExportEventNotRetryable(Conflict):
     code = "export_event_not_retryable"
-    title = "This export event was already delivered"
+    title = lazy_gettext("This export event was already delivered")
 
 
 def order_snapshot(session, order) -> dict:
@@ -212,8 +213,10 @@ def _reset_for_retry(event_id: int) -> ExportEvent:
         ).scalar_one_or_none()
         if event is None:
             if uow.session.get(ExportEvent, event_id) is None:
-                raise ExportEventNotFound(f"There is no export event #{event_id}.")
-            raise ExportEventNotRetryable(f"Export event #{event_id} was already delivered.")
+                raise ExportEventNotFound(gettext("There is no export event #%(id)s.",
+                                                  id=event_id))
+            raise ExportEventNotRetryable(gettext("Export event #%(id)s was already delivered.",
+                                                  id=event_id))
     return event
 
 

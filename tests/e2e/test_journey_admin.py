@@ -34,10 +34,10 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
     expect(page).to_have_url(f"{base_url}/admin")
     page.get_by_test_id("admin-nav").get_by_role("link", name="Inventory").click()
     page.get_by_role("link", name="New product").click()
-    page.get_by_label("Name").fill("Hand-thrown teapot")
+    page.get_by_label("Name (Korean)").fill("Hand-thrown teapot")
     page.get_by_label("Price (won)").fill("12000")
     page.get_by_label("Initial stock").fill("6")
-    page.get_by_label("Description").fill("Stoneware, 600 ml.")
+    page.get_by_label("Description (Korean)").fill("Stoneware, 600 ml.")
     page.get_by_role("button", name="Create product").click()
     expect(page.get_by_role("alert")).to_contain_text("Created Hand-thrown teapot with 6 in stock.")
     expect(page.get_by_test_id("stock")).to_have_text("6")
@@ -47,7 +47,7 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
     # …and a coupon.
     page.get_by_test_id("admin-nav").get_by_role("link", name="Coupons").click()
     form = page.get_by_test_id("coupon-form")
-    form.get_by_label("Name").fill("Teapot ₩2,000 off")
+    form.get_by_label("Name (Korean)").fill("Teapot ₩2,000 off")
     form.get_by_label("Discount type").select_option("fixed")
     form.get_by_label("Discount value").fill("2000")
     form.get_by_label("Minimum order (won)").fill("10000")
@@ -101,7 +101,7 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
     assert (artifacts / "sales-chart.png").stat().st_size > 1_000
 
     page.get_by_test_id("today-orders").get_by_role("link", name=f"#{order_id}").click()
-    expect(page.get_by_test_id("order-status")).to_have_text("paid")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
     expect(page.get_by_test_id("order-lines")).to_contain_text("Hand-thrown teapot")
     expect(page.get_by_text("kim@storefront.test")).to_be_visible()
 
@@ -116,11 +116,11 @@ def test_admin_stocks_shopper_buys_admin_sees_it(page, browser, base_url, make_u
     expect(page.get_by_test_id("stock")).to_have_text("4")
     movements = page.get_by_test_id("movements").locator("tbody tr")
     expect(movements).to_have_count(2)
-    expect(movements.nth(0)).to_contain_text("sale")
-    expect(movements.nth(0)).to_contain_text("-2")
+    expect(movements.nth(0)).to_contain_text("Sale")
+    expect(movements.nth(0)).to_contain_text("\u22122")  # a true minus sign
     expect(movements.nth(0)).to_contain_text("kim@storefront.test")
     expect(movements.nth(0).get_by_role("link", name=f"#{order_id}")).to_be_visible()
-    expect(movements.nth(1)).to_contain_text("initial")
+    expect(movements.nth(1)).to_contain_text("Initial stock")
     expect(movements.nth(1)).to_contain_text("ada@storefront.test")
 
     # A receipt through the adjustment form lands in the ledger too.

@@ -20,8 +20,9 @@ def test_create_product(client, admin_headers, admin_user, app):
         "name": "Jasmine tea", "price": 7_000, "stock": 25, "description": "Floral."})
     assert response.status_code == 201
     body = response.get_json()
-    assert body == {"id": body["id"], "name": "Jasmine tea", "price": 7_000, "stock": 25,
-                    "description": "Floral.", "is_active": True}
+    assert body == {"id": body["id"], "name": "Jasmine tea", "name_en": None, "price": 7_000,
+                    "stock": 25, "description": "Floral.", "description_en": None,
+                    "is_active": True}
     with app.app_context():
         assert db.session.execute(select(StockMovement.delta, StockMovement.kind,
                                          StockMovement.actor_id)).all() == [
@@ -53,6 +54,10 @@ def test_description_is_optional(client, admin_headers):
     {"name": "Tea", "price": 100, "stock": 1, "is_active": False},
     {"name": "Tea", "price": 100, "stock": 1, "stock_delta": 5},
     {"name": ["Tea"], "price": 100, "stock": 1},
+    {"name": "Tea", "price": 100, "stock": 1, "name_en": "x" * 121},
+    {"name": "Tea", "price": 100, "stock": 1, "name_en": 5},
+    {"name": "Tea", "price": 100, "stock": 1, "description_en": ["Floral"]},
+    {"name": "Tea", "price": 100, "stock": 1, "description_en": "x" * 5_001},
 ])
 def test_create_refuses_bad_bodies(client, admin_headers, db_snapshot, body):
     before = db_snapshot()
@@ -75,8 +80,9 @@ def test_patch_name_price_and_stock_together(client, admin_headers, admin_user, 
                             json={"name": "New", "price": 1_500, "stock_delta": 10,
                                   "reason": "delivery 12"})
     assert response.status_code == 200
-    assert response.get_json() == {"id": product.id, "name": "New", "price": 1_500,
-                                   "stock": 15, "description": "keep", "is_active": True}
+    assert response.get_json() == {"id": product.id, "name": "New", "name_en": None,
+                                   "price": 1_500, "stock": 15, "description": "keep",
+                                   "description_en": None, "is_active": True}
     response = client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
                             json={"stock_delta": -15, "reason": "recount"})
     assert response.get_json()["stock"] == 0
@@ -121,7 +127,10 @@ def test_patch_below_zero_is_409_and_changes_nothing(client, admin_headers, make
     {"price": -1},
     {"price": "cheap"},
     {"name": ""},
-    {"description": "not patchable by the contract"},
+    {"name": None},
+    {"name_en": "x" * 121},
+    {"description": 7},
+    {"is_active": False},
 ])
 def test_patch_refuses_bad_bodies(client, admin_headers, make_product, db_snapshot,
                                   body):
@@ -147,5 +156,39 @@ def test_openapi_documents_the_admin_product_calls(client):
     assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422"}
     schemas = document["components"]["schemas"]
     assert schemas["NewProduct"]["required"] == ["name", "price", "stock"]
-    assert set(schemas["ProductPatch"]["properties"]) == {"name", "price", "stock_delta",
-                                                           "reason"}
+    assert set(schemas["ProductPatch"]["properties"]) == {
+        "name", "name_en", "description", "description_en", "price", "stock_delta", "reason"}
+    assert set(schemas["NewProduct"]["properties"]) == {
+        "name", "name_en", "description", "description_en", "price", "stock"}
+    assert {"name_en", "description_en"} <= set(schemas["AdminProduct"]["required"])
+    assert schemas["AdminProduct"]["properties"]["name_en"]["type"] == ["string", "null"]
+
+
+def test_create_with_korean_and_english_text(client, admin_headers):
+    response = client.post("/api/v1/admin/products", headers=admin_headers, json={
+        "name": " 자스민차 ", "description": "꽃향기.", "name_en": " Jasmine tea ",
+        "description_en": "Floral.", "price": 7_000, "stock": 1})
+    assert response.status_code == 201
+    body = response.get_json()
+    assert (body["name"], body["name_en"], body["description"], body["description_en"]) == (
+        "자스민차", "Jasmine tea", "꽃향기.", "Floral.")
+    # Shoppers read the text in their language; English falls back to Korean where empty.
+    read = client.get(f"/api/v1/products/{body['id']}", headers={"Accept-Language": "en"})
+    assert read.get_json()["name"] == "Jasmine tea"
+    read = client.get(f"/api/v1/products/{body['id']}", headers={"Accept-Language": "ko"})
+    assert read.get_json()["name"] == "자스민차"
+
+
+def test_patch_english_text_and_clear_it_again(client, admin_headers, make_product):
+    product = make_product(name="녹차", price=1_000, stock=5, description="잎차")
+    url = f"/api/v1/admin/products/{product.id}"
+    body = client.patch(url, headers=admin_headers, json={
+        "name_en": "Green tea", "description_en": "Loose leaf"}).get_json()
+    assert (body["name"], body["name_en"], body["description_en"]) == (
+        "녹차", "Green tea", "Loose leaf")
+    # Empty English is no English (NULL): English readers see the Korean again.
+    body = client.patch(url, headers=admin_headers, json={
+        "name_en": "  ", "description_en": None}).get_json()
+    assert (body["name_en"], body["description_en"]) == (None, None)
+    body = client.patch(url, headers=admin_headers, json={"description": "새 설명"}).get_json()
+    assert body["description"] == "새 설명"

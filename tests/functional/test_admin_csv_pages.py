@@ -11,13 +11,17 @@ import pytest
 
 from tests.helpers import column, csrf_token, totals
 
+# The first bytes of a PNG: read as CP949 they even make a Hangul syllable, then control
+# characters, which no CSV a spreadsheet writes contains.
+PNG_START = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10"
 
-def _upload(client, text: str | bytes, filename: str = "receipts.csv"):
+
+def _upload(client, text: str | bytes, filename: str = "receipts.csv", headers=None):
     data = text.encode() if isinstance(text, str) else text
     return client.post("/admin/stock-import", data={
         "csrf_token": csrf_token(client, "/admin/stock-import"),
         "file": (io.BytesIO(data), filename),
-    }, content_type="multipart/form-data")
+    }, content_type="multipart/form-data", headers=headers)
 
 
 def _confirm(client, page: str):
@@ -27,6 +31,68 @@ def _confirm(client, page: str):
         r'<input[^>]*name="([^"]+)" type="hidden" value="([^"]*)"', form)}
     assert "csv_text" in fields, "no confirm form"
     return client.post("/admin/stock-import/apply", data=fields)
+
+
+def test_export_starts_with_a_bom_and_round_trips_as_an_import(admin_client, make_product,
+                                                                db_snapshot):
+    """Excel opens a UTF-8 CSV without the byte order mark in the system code page and
+    garbles Hangul. The list an admin downloads, with quantity and reason columns added
+    and saved again as Excel's "CSV UTF-8" (which keeps the mark), imports by name."""
+    tea = make_product(name="제주 녹차", price=12_900, stock=4)
+    cup = make_product(name="머그컵, 350ml", price=8_000, stock=0)
+    response = admin_client.get("/admin/products.csv")
+    data = response.get_data()
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert data.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [(r["name"], r["price"]) for r in rows] == [("제주 녹차", "12900"), ("머그컵, 350ml", "8000")]
+
+    edited = io.StringIO()
+    writer = csv.writer(edited, lineterminator="\r\n")
+    writer.writerow(["name", "price", "quantity", "reason"])
+    writer.writerows([[r["name"], r["price"], 6, "입고 4711"] for r in rows])
+    before = db_snapshot()
+    preview = _upload(admin_client, edited.getvalue().encode("utf-8-sig"))
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Read as UTF-8" in page
+    assert db_snapshot() == before
+    assert _confirm(admin_client, page).status_code == 302
+    assert column(db_snapshot(), "products", "stock") == {tea.id: 10, cup.id: 6}
+
+
+def test_a_cp949_file_from_korean_excel_previews_and_applies(admin_client, make_product,
+                                                              db_snapshot):
+    tea = make_product(name="제주 녹차", stock=1)
+    mug = make_product(name="머그컵", stock=0)
+    text = "name,quantity,reason\r\n제주 녹차,5,입고 4711\r\n머그컵,2,재고 조사\r\n"
+    before = db_snapshot()
+    response = _upload(admin_client, text.encode("cp949"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Read as CP949 (Korean Excel)" in page and "제주 녹차" in page
+    assert db_snapshot() == before
+    assert _confirm(admin_client, page).status_code == 302
+    state = db_snapshot()
+    assert column(state, "products", "stock") == {tea.id: 6, mug.id: 2}
+    assert sorted(row["reason"] for row in state["stock_movements"]
+                  if row["kind"] == "receipt") == ["입고 4711 (CSV line 2)",
+                                                   "재고 조사 (CSV line 3)"]
+    # In Korean, the page says so in Korean.
+    korean = _upload(admin_client, text.encode("cp949"), headers={"Accept-Language": "ko"})
+    assert "CP949(한국어 엑셀)로 읽었어요" in korean.get_data(as_text=True)
+
+
+def test_garbage_bytes_are_refused_and_change_nothing(admin_client, make_product, db_snapshot):
+    make_product(name="제주 녹차", stock=1)
+    before = db_snapshot()
+    for data in (PNG_START, b"name,quantity,reason\n\xff\xfe\xfd,1,x\n",
+                 "name,quantity,reason\n녹차,1,x\n".encode("utf-16-le")):
+        response = _upload(admin_client, data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422
+        assert "The file is neither UTF-8 nor CP949 text" in page
+        assert 'data-testid="preview"' not in page and 'data-testid="confirm-form"' not in page
+    assert db_snapshot() == before
 
 
 def test_export_downloads_every_product(admin_client, make_product):
@@ -97,9 +163,11 @@ def test_file_problems(admin_client, db_snapshot):
     response = _upload(admin_client, "naam,aantal\n1,2\n")
     assert response.status_code == 422
     assert "The first line must name the columns" in response.get_data(as_text=True)
-    response = _upload(admin_client, "name,quantity,reason\n녹차,1,x\n".encode("euc-kr"))
-    assert response.status_code == 422
-    assert "not UTF-8" in response.get_data(as_text=True)
+    # Neither UTF-8 nor CP949: UTF-16 (Excel's "Unicode text") and a binary file.
+    for data in ("name,quantity,reason\n녹차,1,x\n".encode("utf-16"), PNG_START):
+        response = _upload(admin_client, data)
+        assert response.status_code == 422
+        assert "neither UTF-8 nor CP949" in response.get_data(as_text=True)
     response = admin_client.post("/admin/stock-import", data={
         "csrf_token": csrf_token(admin_client, "/admin/stock-import")})
     assert response.status_code == 422
@@ -120,7 +188,7 @@ def test_a_file_at_the_size_limit_goes_through_preview_and_apply(admin_client, m
     text = "product_id,quantity,reason\n" + "\n".join(lines) + "\n"
     assert 900_000 < len(text.encode()) <= 1_000_000
     page = _upload(admin_client, text).get_data(as_text=True)
-    assert "5000 rows" in page
+    assert "5,000 rows" in page
     response = _confirm(admin_client, page)
     assert response.status_code == 302
     state = db_snapshot()
@@ -171,7 +239,7 @@ def test_the_sample_on_the_import_page_previews_without_errors(admin_client, mak
     before = db_snapshot()
     preview = _upload(admin_client, sample)
     shown = preview.get_data(as_text=True)
-    problems = re.findall(r'<td class="text-danger small">([^<]+)</td>', shown)
+    problems = re.findall(r'<td[^>]* class="text-danger[^"]*">([^<]+)</td>', shown)
     assert preview.status_code == 200, problems
     assert problems == [] and 'data-testid="confirm-form"' in shown
     assert _confirm(admin_client, shown).status_code == 302

@@ -23,8 +23,8 @@ def test_inventory_lists_every_product_hidden_ones_too(admin_client, make_produc
     html = admin_client.get("/admin/products").get_data(as_text=True)
     rows = _rows(html, "inventory")
     assert len(rows) == 2
-    assert "Visible tea" in rows[0] and "visible" in rows[0]
-    assert "Hidden tea" in rows[1] and "hidden" in rows[1]
+    assert "Visible tea" in rows[0] and "Visible" in rows[0]
+    assert "Hidden tea" in rows[1] and "Hidden<" in rows[1]
 
 
 @pytest.mark.parametrize("query, expected", [
@@ -64,13 +64,15 @@ def test_create_product_through_the_form(admin_client, admin_user, app):
 
 
 @pytest.mark.parametrize("data, message", [
-    ({"name": "", "price": "100", "stock": "1"}, "Enter the product&#39;s name."),
+    ({"name": "", "price": "100", "stock": "1"}, "Enter the product's name."),
     ({"name": "Tea", "price": "", "stock": "1"}, "Enter a whole number."),
     ({"name": "Tea", "price": "1.5", "stock": "1"}, "Not a valid integer value."),
-    ({"name": "Tea", "price": "-1", "stock": "1"}, "From 0 to 100,000,000 won."),
+    ({"name": "Tea", "price": "-1", "stock": "1"}, "From ₩0 to ₩100,000,000."),
     ({"name": "Tea", "price": "100", "stock": "-1"}, "From 0 to 1,000,000."),
     ({"name": "Tea", "price": "100", "stock": "9999999"}, "From 0 to 1,000,000."),
-    ({"name": "x" * 121, "price": "100", "stock": "1"}, "Field cannot be longer than 120"),
+    ({"name": "x" * 121, "price": "100", "stock": "1"}, "At most 120 characters."),
+    ({"name": "Tea", "name_en": "x" * 121, "price": "100", "stock": "1"},
+     "At most 120 characters."),
 ])
 def test_create_form_errors_rerender_with_422_and_change_nothing(admin_client, db_snapshot,
                                                                  data, message):
@@ -152,7 +154,7 @@ def test_product_page_shows_the_ledger_and_adjustments_add_to_it(admin_client, a
     ({"kind": "correction", "delta": "0", "reason": "x"}, "not 0"),
     ({"kind": "correction", "delta": "2.5", "reason": "x"}, "Not a valid integer value."),
     ({"kind": "sale", "delta": "2", "reason": "x"}, "Not a valid choice"),
-    ({"kind": "receipt", "delta": "2000000", "reason": "x"}, "From -1,000,000"),
+    ({"kind": "receipt", "delta": "2000000", "reason": "x"}, "From −1,000,000"),
 ])
 def test_bad_adjustments_show_an_error_and_change_nothing(admin_client, make_product,
                                                           db_snapshot, data, message):

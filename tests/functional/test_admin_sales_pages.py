@@ -178,7 +178,7 @@ def test_unreadable_filters_are_named_and_ignored(admin_client, three_orders):
 
 def test_order_detail(admin_client, three_orders):
     html = admin_client.get(f"/admin/orders/{three_orders.paid}").get_data(as_text=True)
-    assert "lee@shop.kr" in html and 'data-testid="order-status">paid<' in html
+    assert "lee@shop.kr" in html and 'data-testid="order-status">Paid<' in html
     assert 'data-testid="cancel-form"' in html
     html = admin_client.get(f"/admin/orders/{three_orders.cancelled}").get_data(as_text=True)
     assert 'data-testid="cancel-form"' not in html and "Refunded" in html
@@ -194,7 +194,7 @@ def test_admin_cancels_on_the_shoppers_behalf(admin_client, app, three_orders):
                          token_from=f"/admin/orders/{o.paid}")
     assert response.status_code == 302
     html = admin_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Order #{o.paid} is cancelled; 2,000 won refunded." in html
+    assert f"Order #{o.paid} is cancelled; ₩2,000 refunded." in html
     with app.app_context():
         assert db.session.get(Order, o.paid).status == "cancelled"
         assert db.session.get(Product, o.product).stock == stock_before + 2

@@ -18,8 +18,11 @@ from tests.helpers import column, outcome_counts, run_concurrently
 def test_export_lists_every_product_with_a_header(ctx, make_product):
     tea = make_product(name="Green tea", price=8_000, stock=4, description='Say "hi", ok')
     hidden = make_product(name="=HYPERLINK(\"http://evil\")", price=1, stock=0, is_active=False)
-    rows = list(csv.reader(io.StringIO(csv_io.export_products_csv())))
-    assert rows[0] == ["id", "name", "price", "stock", "is_active", "description", "created_at"]
+    data = csv_io.export_products_csv()
+    assert data.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["id", "name", "price", "stock", "is_active", "description", "created_at",
+                       "name_en", "description_en"]
     assert [r[:6] for r in rows[1:]] == [
         [str(tea.id), "Green tea", "8000", "4", "yes", 'Say "hi", ok'],
         # A cell a spreadsheet would run as a formula is neutralised.

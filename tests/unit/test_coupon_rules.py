@@ -75,12 +75,34 @@ def test_claim_window(fields, claimable):
 VALID = {"name": "Welcome", "discount_type": "fixed", "discount_value": 3000, "quantity": 100}
 
 
+@pytest.fixture
+def words(app):
+    """The refusals are sentences in the request's language (English here): a request
+    context, no database."""
+    with app.test_request_context():
+        yield
+
+
 def test_valid_fields_are_normalised_with_defaults():
     assert validate_coupon_fields(**{**VALID, "name": "  Welcome  "}) == {
-        "name": "Welcome", "discount_type": "fixed", "discount_value": 3000,
+        "name": "Welcome", "name_en": None, "discount_type": "fixed", "discount_value": 3000,
         "max_discount": None, "min_order_amount": 0, "quantity": 100, "remaining": 100,
         "starts_at": None, "ends_at": None, "valid_days": 7,
     }
+
+
+@pytest.mark.parametrize("name_en, stored", [(None, None), ("", None), ("  ", None),
+                                             (" Welcome ", "Welcome"), ("x" * 120, "x" * 120)])
+def test_the_english_name_is_optional_and_trimmed(name_en, stored):
+    fields = validate_coupon_fields(**{**VALID, "name": "환영 쿠폰", "name_en": name_en})
+    assert (fields["name"], fields["name_en"]) == ("환영 쿠폰", stored)
+
+
+@pytest.mark.parametrize("name_en", ["x" * 121, 5, ["Welcome"], "Wel\x00come"])
+def test_a_bad_english_name_is_refused_naming_its_field(words, name_en):
+    with pytest.raises(InvalidInput) as caught:
+        validate_coupon_fields(**{**VALID, "name_en": name_en})
+    assert caught.value.field == "name_en"
 
 
 @pytest.mark.parametrize("starts_at, ends_at", [
@@ -99,12 +121,12 @@ def test_a_fixed_discount_up_to_its_minimum_or_without_one_is_valid(value, minim
     assert (fields["discount_value"], fields["min_order_amount"]) == (value, minimum)
 
 
-def test_a_fixed_discount_above_its_minimum_says_why():
+def test_a_fixed_discount_above_its_minimum_says_why(words):
     with pytest.raises(InvalidInput) as caught:
         validate_coupon_fields(**{**VALID, "discount_value": 50_000, "min_order_amount": 1_000})
     assert caught.value.detail == (
-        "A fixed discount of 50,000 won is more than the minimum order of 1,000 won, so some "
-        "orders would be free: lower the discount or raise the minimum to at least 50,000 won.")
+        "A fixed discount of ₩50,000 is more than the minimum order of ₩1,000, so some "
+        "orders would be free: lower the discount or raise the minimum to at least ₩50,000.")
 
 
 def test_percent_with_a_cap_and_a_window_is_valid():
@@ -156,7 +178,7 @@ def test_percent_with_a_cap_and_a_window_is_valid():
     ({"discount_value": 50_000, "min_order_amount": 1_000}, "discount_value"),
     ({"discount_value": 3_001, "min_order_amount": 3_000}, "discount_value"),
 ])
-def test_bad_fields_are_refused_naming_the_field(changes, field):
+def test_bad_fields_are_refused_naming_the_field(words, changes, field):
     with pytest.raises(InvalidInput) as caught:
         validate_coupon_fields(**{**VALID, **changes})
     assert caught.value.field == field

@@ -6,13 +6,43 @@ import pytest
 from app.catalog.csv_io import decode_csv, preview_receipts
 from app.errors import InvalidInput
 
+TEXT = "name,quantity,reason\r\n제주 녹차,1,입고 (뷁)\r\n"
 
-def test_decoding_accepts_utf8_with_a_bom_and_refuses_the_rest():
-    assert decode_csv("\ufeffname,quantity,reason\n녹차,1,입고\n".encode()) == (
-        "name,quantity,reason\n녹차,1,입고\n")
-    with pytest.raises(InvalidInput, match="not UTF-8"):
-        decode_csv("name\n녹차".encode("euc-kr"))
-    with pytest.raises(InvalidInput, match="larger than"):
+
+@pytest.fixture(autouse=True)
+def words(app):
+    """Refusals are sentences in the request's language (English here)."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.mark.parametrize("data, encoding", [
+    (TEXT.encode(), "utf-8"),
+    ("\ufeff".encode() + TEXT.encode(), "utf-8"),  # Excel's "CSV UTF-8" starts with a BOM
+    (TEXT.encode("cp949"), "cp949"),               # Excel's "CSV" in Korea
+    (b"product_id,quantity,reason\n1,2,x\n", "utf-8"),  # ASCII is both: UTF-8 it is
+])
+def test_decoding_reads_utf8_with_or_without_a_bom_then_cp949(data, encoding):
+    decoded = decode_csv(data)
+    assert decoded.encoding == encoding
+    assert decoded.text == data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    assert not decoded.text.startswith("\ufeff")
+
+
+@pytest.mark.parametrize("data", [
+    TEXT.encode("utf-16"),                       # Excel's "Unicode text"
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",       # a picture: CP949 would take its first bytes
+    b"name,quantity,reason\n\xff\xfe,1,x\n",        # bytes neither encoding has
+    "name,quantity,reason\ncaf\xe9,1,x\n".encode("latin-1"),
+])
+def test_anything_else_is_refused_with_what_to_do(data):
+    with pytest.raises(InvalidInput, match="neither UTF-8 nor CP949") as caught:
+        decode_csv(data)
+    assert caught.value.field == "file"
+
+
+def test_a_file_over_the_limit_is_refused_before_decoding():
+    with pytest.raises(InvalidInput, match="larger than 1,000 kB"):
         decode_csv(b"x" * 1_000_001)
 
 
