@@ -25,6 +25,8 @@ from app.coupons.claims import SOLD_OUT_HERE
 from app.db import transaction
 from app.extensions import cache, db
 from app.wallet.services import change_balance
+from tests.e2e.checks import PageChecks
+from tests.e2e.words import Words
 from tests.helpers import bearer_header, every_row, post_form
 
 USING_POSTGRES = bool(os.environ.get("DATABASE_URL"))
@@ -245,3 +247,58 @@ def browser_type_launch_args(browser_type_launch_args):
         args["args"] = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                         "--disable-component-update", "--disable-sync", "--no-first-run"]
     return args
+
+
+# The two ways issue 15's journeys see the shop: Korean on a phone, English on a desktop.
+# The phone is a 390×844 touch screen with a mobile viewport (meta viewport honoured) and an
+# Android Chrome user agent (Playwright's Pixel 7). The locale sets Accept-Language too.
+SHOP_LOOKS = {
+    "ko-phone": {"viewport": {"width": 390, "height": 844},
+                 "screen": {"width": 390, "height": 844}, "device_scale_factor": 3,
+                 "is_mobile": True, "has_touch": True, "locale": "ko-KR"},
+    "en-desktop": {"viewport": {"width": 1280, "height": 800}, "locale": "en-US"},
+}
+
+
+@pytest.fixture
+def open_checked_page(new_context, playwright, output_path):
+    """open_checked_page("ko-phone" | "en-desktop") → a page in a new context of that look,
+    with tests/e2e/checks.py's PageChecks attached (screenshots under test-results/).
+    Failed pages are collected (``assert_pages_ok`` ends the journey); what a journey that
+    broke off early had collected is printed with its failure."""
+
+    def open_page(look: str):
+        args = dict(SHOP_LOOKS[look])
+        if args.get("is_mobile"):
+            args["user_agent"] = playwright.devices["Pixel 7"]["user_agent"]
+        page = new_context(**args).new_page()
+        opened.append(PageChecks.attach(page, Path(output_path) / look, defer=True))
+        return page
+
+    opened = []
+    yield open_page
+    for checks in opened:
+        for report in checks.failed_pages:
+            print(report)
+
+
+@pytest.fixture
+def phone_ko(open_checked_page):
+    return open_checked_page("ko-phone")
+
+
+@pytest.fixture(params=sorted(SHOP_LOOKS))
+def shop_look(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def shop_page(shop_look, open_checked_page):
+    """A checked page in each look in turn (the test runs once per look)."""
+    return open_checked_page(shop_look)
+
+
+@pytest.fixture
+def words(shop_look) -> Words:
+    """The shop's words in ``shop_page``'s language: ``words("Log in")`` → "로그인"."""
+    return Words(SHOP_LOOKS[shop_look]["locale"][:2])

@@ -5,7 +5,8 @@ Shoppers only ever see active products; a hidden product is as absent as an unkn
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask_babel import gettext
+from sqlalchemy import or_, select
 
 from app.catalog.models import Product
 from app.catalog.stock import ProductNotFound
@@ -25,7 +26,9 @@ def _like_pattern(q: str) -> str:
 
 
 def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
-    """Active products, newest first, whose name contains ``q`` (case-insensitive).
+    """Active products, newest first, whose Korean or English name contains ``q``
+    (case-insensitive), so a shopper finds a product by the name in either language whichever
+    language the page speaks.
 
     ``q`` is plain text: ``%``, ``_``, ``\\`` and quotes match themselves. Newest first
     (by id, which is also unique, so pages never overlap or skip a product) puts new
@@ -36,7 +39,9 @@ def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
     query = select(Product).where(Product.is_active.is_(True))
     q = (q or "").strip()
     if q:
-        query = query.where(Product.name.ilike(_like_pattern(q), escape="\\"))
+        pattern = _like_pattern(q)
+        query = query.where(or_(Product.name.ilike(pattern, escape="\\"),
+                                Product.name_en.ilike(pattern, escape="\\")))
     query = query.order_by(Product.id.desc())
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
@@ -48,5 +53,5 @@ def get_product(product_id: int) -> Product:
     """The active product ``product_id``; ``ProductNotFound`` when unknown or hidden."""
     product = db.session.get(Product, product_id) if is_id(product_id) else None
     if product is None or not product.is_active:
-        raise ProductNotFound(f"There is no product #{product_id}.")
+        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
     return product

@@ -102,7 +102,7 @@ def test_catalog_reads_ignore_a_bad_token(client, make_product):
 def test_openapi_describes_the_catalog(client):
     document = client.get("/api/v1/openapi.json").get_json()
     listing = document["paths"]["/products"]["get"]
-    assert {p["name"] for p in listing["parameters"]} == {"q", "page", "per_page"}
+    assert {p["name"] for p in listing["parameters"]} == {"q", "page", "per_page", "Accept-Language"}
     assert "security" not in listing
     assert set(document["paths"]["/products/{id}"]["get"]["responses"]) == {"200", "404"}
     schemas = document["components"]["schemas"]

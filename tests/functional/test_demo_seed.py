@@ -17,7 +17,7 @@ def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
     state = db_snapshot()
     stock = column(state, "products", "stock")
     assert len(stock) == len(demo.PRODUCTS) == 20
-    assert sorted(stock.values()) == sorted(stock for _, _, stock, _ in demo.PRODUCTS)
+    assert sorted(stock.values()) == sorted(product.stock for product in demo.PRODUCTS)
     assert sum(1 for units in stock.values() if units == 0) == 1
     assert sum(1 for units in stock.values() if 0 < units <= 5) >= 2
     # Stock is the sum of its movements: every stocked product got one "initial" movement.
