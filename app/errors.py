@@ -20,6 +20,8 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.logs import note_problem
+
 
 class DomainError(Exception):
     code = "domain_error"
@@ -152,6 +154,7 @@ def _retry_after(error: RateLimitExceeded) -> int:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        note_problem(error.code)
         if wants_problem_json():
             return problem(error.status, error.code, error.title, error.detail)
         return render_template("errors/error.html", status=error.status,
@@ -186,6 +189,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(error: RateLimitExceeded):
         retry_after = _retry_after(error)
+        note_problem("rate_limited")
         detail = f"Too many attempts. Try again in {retry_after} seconds."
         if wants_problem_json():
             response = problem(429, "rate_limited", "Too many requests", detail)

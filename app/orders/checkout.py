@@ -32,6 +32,7 @@ from app.errors import InvalidInput
 from app.exports.services import deliver_after_commit, event_row, order_snapshot
 from app.extensions import db
 from app.idempotency import check_idempotency_key, once_per_key
+from app.metrics import CHECKOUTS, count_outcomes
 from app.orders import one_statement
 from app.orders.models import Order
 from app.orders.placed import PlacedLine, PlacedOrder
@@ -46,6 +47,7 @@ def _placed_with_key(user_id: int, key: str) -> PlacedOrder | None:
     return None if order is None else PlacedOrder.of(order)
 
 
+@count_outcomes(CHECKOUTS, lambda placed: "paid" if placed[1] else "replayed")
 @retry_on_conflict(attempts=ORDER_ATTEMPTS)
 def place_order(user_id: int, items, user_coupon_id: int | None = None,
                 idempotency_key: str | None = None, *, from_cart: bool = False,

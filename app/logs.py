@@ -1,0 +1,107 @@
+"""Logs: JSON lines in production, Python's plain logging in the embedded mode.
+
+``LOG_FORMAT=json`` (the default once ``DATABASE_URL`` or ``REDIS_URL`` is set) puts one
+handler on the root logger that writes every record, the app's, the RQ worker's and the
+relay's, as one JSON object per line on stderr (structlog's ``ProcessorFormatter``):
+``timestamp``, ``level``, ``logger``, ``message``, the record's ``extra`` fields, and inside
+a request its ``request_id`` and, when the request has already loaded them, the ``user_id``
+and the ``problem`` code it was refused with. Outside a request, fields bound with
+``structlog.contextvars`` are added (the worker binds an export event's ``event_id``,
+``order_id`` and the ``request_id`` of the checkout that wrote it). One line per request is
+written by ``app.telemetry``. ``LOG_FORMAT=text`` (the embedded default) leaves logging as
+Python and Flask set it up, human-readable and without the per-request line (the
+development server prints its own).
+
+Production defaults to JSON because its logs go to journald or a collector, where a request
+is found by ``request_id`` and a shopper's refusals by ``user_id`` and ``problem``: fields,
+not text to grep.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+from flask import g, has_request_context
+
+LOG_FORMATS = ("json", "text")
+
+
+def note_problem(code: str) -> None:
+    """Record the problem code this request is refused with, for its log line."""
+    if has_request_context():
+        g.problem_code = code
+
+
+def current_request_id() -> str | None:
+    """This request's id (``app.telemetry``), or None outside a request."""
+    return g.get("request_id") if has_request_context() else None
+
+
+def request_user_id() -> int | None:
+    """The user this request acts for, if something already loaded it: never a query."""
+    user_id = g.get("api_user_id")
+    if user_id is None:
+        user = g.get("_login_user")  # Flask-Login's, set once current_user was read
+        user_id = getattr(user, "id", None)
+    return user_id
+
+
+def _request_fields(_logger, _method, event_dict: dict) -> dict:
+    if has_request_context():
+        event_dict.setdefault("request_id", g.get("request_id"))
+        user_id = request_user_id()
+        if user_id is not None:
+            event_dict.setdefault("user_id", user_id)
+        problem = g.get("problem_code")
+        if problem is not None:
+            event_dict.setdefault("problem", problem)
+    return event_dict
+
+
+def json_formatter() -> logging.Formatter:
+    """Renders a ``logging.LogRecord`` as one JSON line (also gunicorn's, see
+    ``app.gunicorn_conf``)."""
+    return structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[
+            structlog.contextvars.merge_contextvars,
+            _request_fields,
+            structlog.stdlib.add_log_level,
+            structlog.stdlib.add_logger_name,
+            structlog.stdlib.ExtraAdder(),
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+        ],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            structlog.processors.EventRenamer("message"),
+            structlog.processors.JSONRenderer(default=str),
+        ],
+    )
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (as ``logging.lastResort`` does), so
+    that a test capturing stderr sees the lines."""
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+
+def configure_logging(log_format: str, level: str) -> None:
+    """Install the JSON handler on the root logger (once per process; ``text`` installs
+    nothing). Idempotent: every app a process builds shares it."""
+    if log_format != "json":
+        return
+    root = logging.getLogger()
+    if not any(isinstance(handler, _StderrHandler) for handler in root.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(json_formatter())
+        root.addHandler(handler)
+    root.setLevel(level)
+
