@@ -31,9 +31,8 @@ REDIS_TIMEOUT = 0.5
 
 @functools.cache
 def _probe_engine(url: str):
-    return create_engine(url, poolclass=NullPool, connect_args={
-        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
-        "options": f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS}"})
+    return create_engine(url, poolclass=NullPool,
+                         connect_args={"connect_timeout": DATABASE_CONNECT_TIMEOUT})
 
 
 @functools.cache
@@ -44,9 +43,14 @@ def _probe_redis(url: str) -> Redis:
 
 def _database() -> None:
     engine = db.engine
-    if engine.dialect.name != "sqlite":
-        engine = _probe_engine(engine.url.render_as_string(hide_password=False))
-    with engine.connect() as connection:
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return
+    engine = _probe_engine(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        # SET LOCAL, not a startup option: PgBouncer in transaction mode refuses those.
+        connection.execute(text(f"SET LOCAL statement_timeout = {DATABASE_STATEMENT_TIMEOUT_MS}"))
         connection.execute(text("SELECT 1"))
 
 
