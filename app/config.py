@@ -75,7 +75,7 @@ RATE_LIMIT_DEFAULTS = {
 def _operations(production: bool) -> dict:
     """Logs and metrics (app/logs.py, app/metrics.py). JSON lines by default once deployed,
     where a collector searches them by field; human-readable logs in the embedded mode."""
-    log_format = os.environ.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+    log_format = (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).strip().lower()
     if log_format not in ("json", "text"):
         raise ValueError(f"LOG_FORMAT must be json or text, not {log_format!r}")
     return {
