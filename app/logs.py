@@ -109,4 +109,7 @@ def configure_logging(log_format: str, level: str) -> None:
         handler.setFormatter(JsonLineFormatter())
         root.addHandler(handler)
     root.setLevel(level)
+    # Seven lines at every `flask` command, about alembic's own plugins loading.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
 

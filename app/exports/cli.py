@@ -39,12 +39,15 @@ METRICS_OPTION = click.option(
 def _serve_metrics(address: str | None, *collectors) -> None:
     if not address:
         return
+    # The exports matter more than their metrics: without them, run on and say why.
     token = current_app.config.get("METRICS_TOKEN")
     if not token:
-        # The exports matter more than their metrics: run on, and say why there are none.
         log.warning("--metrics %s ignored: METRICS_TOKEN is not set", address)
         return
-    serve(address, token, collectors)
+    try:
+        serve(address, token, collectors)
+    except (OSError, ValueError) as error:
+        log.warning("--metrics %s: not served (%s)", address, error)
 
 
 @exports_group.command("relay")

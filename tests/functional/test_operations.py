@@ -324,3 +324,9 @@ def test_text_logs_stay_the_embedded_default(monkeypatch, tmp_path):
     with pytest.raises(ValueError, match="LOG_FORMAT"):
         load_config(tmp_path)
 
+
+
+def test_the_relay_runs_on_without_its_metrics_when_no_token_is_set(runner, caplog):
+    result = runner.invoke(args=["exports", "relay", "--metrics", f"127.0.0.1:{free_port()}"])
+    assert (result.exit_code, result.output) == (0, "relay: 0 enqueued\n")
+    assert "ignored: METRICS_TOKEN is not set" in caplog.text
