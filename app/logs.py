@@ -111,5 +111,3 @@ def configure_logging(log_format: str, level: str) -> None:
     root.setLevel(level)
     # Seven lines at every `flask` command, about alembic's own plugins loading.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-
-
