@@ -39,24 +39,31 @@ def current_request_id() -> str | None:
     return g.get("request_id") if has_request_context() else None
 
 
-def request_user_id() -> int | None:
-    """The user this request acts for, if something already loaded it: never a query."""
-    user_id = g.get("api_user_id")
+def request_user_id(context=None) -> int | None:
+    """The user this request acts for, if something already loaded it: never a query.
+    ``context``: the request's ``g`` (resolved once by a caller that reads more of it)."""
+    context = context or g._get_current_object()
+    user_id = getattr(context, "api_user_id", None)
     if user_id is None:
-        user = g.get("_login_user")  # Flask-Login's, set once current_user was read
+        user = getattr(context, "_login_user", None)  # Flask-Login's, once current_user was read
         user_id = getattr(user, "id", None)
     return user_id
 
 
 def _request_fields(line: dict) -> None:
     if has_request_context():
-        line.setdefault("request_id", g.get("request_id"))
-        user_id = request_user_id()
+        context = g._get_current_object()
+        line.setdefault("request_id", getattr(context, "request_id", None))
+        user_id = request_user_id(context)
         if user_id is not None:
             line.setdefault("user_id", user_id)
-        problem = g.get("problem_code")
+        problem = getattr(context, "problem_code", None)
         if problem is not None:
             line.setdefault("problem", problem)
+
+
+# One encoder for every line: json.dumps(default=…) would build a new one each time.
+_encode = json.JSONEncoder(default=str).encode
 
 
 # What every LogRecord has; anything else on a record came from ``extra=``.
@@ -83,7 +90,7 @@ class JsonLineFormatter(logging.Formatter):
             timespec="milliseconds")
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return _encode(line)
 
 
 class _StderrHandler(logging.StreamHandler):
