@@ -11,6 +11,9 @@ from app.db import configure_sqlite, ping_idle_connections
 from app.errors import register_error_handlers
 from app.hostile_input import init_hostile_input
 from app.i18n import init_i18n
+from app.logs import configure_logging
+from app.metrics import watch_pool
+from app.telemetry import init_telemetry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,6 +28,7 @@ BLUEPRINT_MODULES = (
     "app.admin.views",
     "app.bestsellers.views",
     "app.api",
+    "app.ops.views",
 )
 
 
@@ -39,6 +43,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(Path(app.instance_path)))
     if overrides:
         app.config.update(overrides)
+    configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    # First of all hooks: every request gets its id and clock before anything can refuse it.
+    init_telemetry(app)
 
     # Imported here, not at module level: a package-level name ``db`` would shadow the
     # ``app.db`` module that migrations import.
@@ -57,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
             configure_sqlite(db.engine)
         elif app.config["DB_POOL_PRE_PING"]:
             ping_idle_connections(db.engine, app.config["DB_POOL_PING_IDLE"])
+        watch_pool(db.engine)
 
     import importlib
 

@@ -72,6 +72,20 @@ RATE_LIMIT_DEFAULTS = {
 }
 
 
+def _operations(production: bool) -> dict:
+    """Logs and metrics (app/logs.py, app/metrics.py). JSON lines by default once deployed,
+    where a collector searches them by field; human-readable logs in the embedded mode."""
+    log_format = (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).strip().lower()
+    if log_format not in ("json", "text"):
+        raise ValueError(f"LOG_FORMAT must be json or text, not {log_format!r}")
+    return {
+        "LOG_FORMAT": log_format,
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").strip().upper(),
+        # Unset: /metrics is off (404). Prometheus sends it as its scrape's bearer token.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
+    }
+
+
 def load_config(instance_path: Path) -> dict:
     """Build the Flask config mapping for this process."""
     instance_path.mkdir(parents=True, exist_ok=True)
@@ -146,4 +160,5 @@ def load_config(instance_path: Path) -> dict:
         config.update(CACHE_TYPE="SimpleCache")
     config["CACHE_DEFAULT_TIMEOUT"] = 300
     config["PRODUCTION"] = production
+    config.update(_operations(production))
     return config

@@ -35,6 +35,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import TypeDecorator
 
 from app.errors import ConflictRetryExhausted
+from app.metrics import CONFLICT_RETRIES, CONFLICT_RETRIES_EXHAUSTED
 
 log = logging.getLogger(__name__)
 
@@ -252,11 +253,13 @@ def retry_on_conflict(attempts: int, *, base_delay: float = 0.005, max_delay: fl
                     if not is_conflict(exc):
                         raise
                     if attempt == attempts:
+                        CONFLICT_RETRIES_EXHAUSTED.labels(fn.__name__).inc()
                         # The shopper hears what to do; the operator's log names the service.
                         log.warning("%s lost %s conflicts in a row", fn.__name__, attempts)
                         raise ConflictRetryExhausted(gettext(
                             "Too many people changed this at the same moment; nothing was "
                             "changed. Please try again.")) from exc
+                    CONFLICT_RETRIES.labels(fn.__name__).inc()
                     time.sleep(random.uniform(0, min(max_delay, base_delay * 2**attempt)))
             raise AssertionError("unreachable")  # pragma: no cover
 

@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.i18n import LANGUAGE_NAMES, current_locale
+from app.logs import note_problem
 
 
 class DomainError(Exception):
@@ -190,6 +191,7 @@ def _retry_after(error: RateLimitExceeded) -> int:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def handle_domain_error(error: DomainError):
+        note_problem(error.code)
         if wants_problem_json():
             return problem(error.status, error.code, error.title, error.detail)
         return render_template("errors/error.html", status=error.status,
@@ -225,6 +227,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(error: RateLimitExceeded):
         retry_after = _retry_after(error)
+        note_problem("rate_limited")
         if wants_problem_json():
             response = problem(429, "rate_limited", gettext("Too many requests"), ngettext(
                 "Too many attempts. Try again in %(num)d second.",

@@ -150,10 +150,12 @@ class Stack:
         subprocess.run(["redis-cli", "-n", str(self.args.redis_db), "flushdb"], check=True,
                        capture_output=True)
 
-    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, command: list[str], env: dict | None = None
+               ) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the process
-        process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(command, cwd=ROOT, env={**self.env, **(env or {})},
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         self.processes.append(process)
         return process
 
@@ -169,7 +171,9 @@ class Stack:
             command += ["--access-logfile", "-"]
         if a.worker_class == "gthread":
             command += ["--threads", str(a.threads)]
-        self.gunicorn = self._spawn("gunicorn", command + ["wsgi:app"])
+        # As docs/DEPLOY.md runs it: the workers' metrics in files a scrape sums.
+        self.gunicorn = self._spawn("gunicorn", command + ["wsgi:app"], env={
+            "PROMETHEUS_MULTIPROC_DIR": str(self.logs / "metrics")})
         self._spawn("rq-worker", [str(VENV_BIN / "flask"), "--app", "wsgi", "exports", "worker"])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -30,6 +30,9 @@ from tests.e2e.words import Words
 from tests.helpers import bearer_header, every_row, post_form
 
 USING_POSTGRES = bool(os.environ.get("DATABASE_URL"))
+# Every app a test builds, and every server it starts, logs as the embedded mode does: JSON
+# lines would land in the CLI output tests read. Tests of the JSON logs ask for them.
+os.environ.setdefault("LOG_FORMAT", "text")
 
 # Each capability's own fixtures live in tests/fixtures/<capability>.py.
 pytest_plugins = sorted(

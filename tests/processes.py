@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+        probe.bind((host, 0))
         return probe.getsockname()[1]
 
 
@@ -131,3 +131,47 @@ class RedisServer:
         self._process.kill()
         self._process.log_path.unlink(missing_ok=True)
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+
+
+class Nginx:
+    """A private nginx in the foreground (``daemon off``) with its own prefix folder: its
+    configuration, pid, logs and temp files live there, and nothing of the machine's nginx
+    is read or written. ``config`` is the ``http`` block's body, listening on ``port``."""
+
+    def __init__(self, config: str, port: int):
+        self.port = port
+        if NGINX is None:
+            raise RuntimeError("nginx is not installed")
+        self.prefix = Path(tempfile.mkdtemp(prefix="nginx-"))
+        # Run as root, nginx's workers run as nobody: they must reach their temp folders.
+        self.prefix.chmod(0o755)
+        (self.prefix / "nginx.conf").write_text(
+            f"worker_processes 1;\npid {self.prefix}/nginx.pid;\n"
+            f"error_log {self.prefix}/error.log warn;\n"
+            "events { worker_connections 1024; }\n"
+            "http {\n"
+            + "".join(f"  {kind}_temp_path {self.prefix}/{kind}_temp;\n"
+                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+            + f"  access_log {self.prefix}/access.log;\n{config}\n}}\n")
+        self._process = Process([NGINX, "-p", str(self.prefix), "-c",
+                                 str(self.prefix / "nginx.conf"), "-e",
+                                 str(self.prefix / "error.log"), "-g", "daemon off;"],
+                                name="nginx")
+
+    def __enter__(self) -> Nginx:
+        self._process.start()
+        wait_for_port(self.port, process=self._process.popen)
+        return self
+
+    def output(self) -> str:
+        logs = (self.prefix / name for name in ("error.log", "access.log"))
+        return self._process.output() + "".join(
+            path.read_text(errors="replace") for path in logs if path.exists())
+
+    def __exit__(self, *exc) -> None:
+        self._process.kill()
+        self._process.log_path.unlink(missing_ok=True)
+        shutil.rmtree(self.prefix, ignore_errors=True)

@@ -28,6 +28,7 @@ from app.db import is_id, retry_on_conflict, transaction, utcnow
 from app.errors import DomainError
 from app.extensions import db
 from app.i18n import in_locale
+from app.metrics import COUPON_CLAIMS, count_outcomes
 from app.writes import compare_and_set
 
 CLAIM_ATTEMPTS = 10
@@ -123,6 +124,7 @@ def _refuse_sold_out(session, coupon: Coupon, user_id: int, now: datetime) -> Do
     return _refusal(known, user_id, now)
 
 
+@count_outcomes(COUPON_CLAIMS, lambda _claimed: "claimed")
 @retry_on_conflict(attempts=CLAIM_ATTEMPTS)
 def claim_coupon(user_id: int, coupon_id: int) -> UserCoupon:
     """Give ``user_id`` one copy of coupon ``coupon_id``, first come first served.

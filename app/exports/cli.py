@@ -14,9 +14,11 @@ from rq import SimpleWorker
 
 from app.db import utcnow
 from app.errors import DomainError
+from app.exports.gauges import OutboxCollector
 from app.exports.jobs import start_drain
 from app.exports.services import export_summary, relay_pending, retry_event
 from app.jobs import get_queue, redis_connection, release_dead_scheduler_lock
+from app.metrics import serve
 
 log = logging.getLogger(__name__)
 # RQ retries a scheduler lock that was taken at start only at its maintenance pass, every
@@ -28,6 +30,25 @@ RECONNECT_WAITS = (1, 2, 4, 8, 15)
 
 exports_group = AppGroup("exports", help="Export events for the data platform (the outbox).")
 
+METRICS_OPTION = click.option(
+    "--metrics", metavar="HOST:PORT",
+    help="Serve this process's Prometheus metrics at http://HOST:PORT/metrics to scrapers "
+         "sending METRICS_TOKEN as their bearer token.")
+
+
+def _serve_metrics(address: str | None, *collectors) -> None:
+    if not address:
+        return
+    # The exports matter more than their metrics: without them, run on and say why.
+    token = current_app.config.get("METRICS_TOKEN")
+    if not token:
+        log.warning("--metrics %s ignored: METRICS_TOKEN is not set", address)
+        return
+    try:
+        serve(address, token, collectors)
+    except (OSError, ValueError) as error:
+        log.warning("--metrics %s: not served (%s)", address, error)
+
 
 @exports_group.command("relay")
 @click.option("--once/--loop", default=True,
@@ -37,8 +58,11 @@ exports_group = AppGroup("exports", help="Export events for the data platform (t
                    "this (s); under RQ a drain is asked for the untried ones after 10 s.")
 @click.option("--interval", type=click.FloatRange(min=0.1), default=5, show_default=True,
               help="Seconds between passes with --loop.")
-def relay_command(once: bool, older_than: float, interval: float):
+@METRICS_OPTION
+def relay_command(once: bool, older_than: float, interval: float, metrics: str | None):
     """Enqueue again the events that have been pending too long (Redis or worker was down)."""
+    # The outbox's gauges describe the whole shop: the relay, one per shop, serves them.
+    _serve_metrics(metrics, OutboxCollector(current_app._get_current_object()))
     while True:
         enqueued, not_enqueued = relay_pending(older_than)
         left = f", {not_enqueued} left pending (queue unreachable)" if not_enqueued else ""
@@ -74,7 +98,8 @@ class _Worker(SimpleWorker):
 
 @exports_group.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-def worker_command(burst: bool):
+@METRICS_OPTION
+def worker_command(burst: bool, metrics: str | None):
     """Run an RQ worker (with its scheduler, for retry backoff) on the app's queue.
 
     At start it frees the lock of a scheduler that died (``kill -9``) and queues a drain for
@@ -82,6 +107,7 @@ def worker_command(burst: bool):
     """
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: without it jobs run inline.")
+    _serve_metrics(metrics)
     waits = iter(RECONNECT_WAITS)
     while True:
         try:

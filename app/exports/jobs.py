@@ -41,10 +41,11 @@ from flask import has_app_context
 from redis import RedisError
 from rq import get_current_job
 from sqlalchemy import select
+from structlog.contextvars import bound_contextvars
 
 from app.exports.models import ExportEvent, message
-from app.exports.outcomes import (backoff, record_deliveries, record_failures, retry_policy,
-                                  setting)
+from app.exports.outcomes import (backoff, event_fields, record_deliveries, record_failures,
+                                  retry_policy, setting)
 from app.exports.sending import drain_pass
 from app.exports.sink import DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DeliveryError, send
 from app.extensions import db
@@ -181,21 +182,24 @@ def _drain() -> int:
 
 def _hand_over_failures(event_ids: list[int], error: str) -> None:
     """Record the drain's failed attempts; the per-event path makes the ones left."""
-    for event_id, status, attempts in record_failures(event_ids, error):
-        log.warning("export event %s attempt %s failed: %s", event_id, attempts, error)
-        if status != "pending":
+    for event in record_failures(event_ids, error):
+        log.warning("export event %s attempt %s failed: %s", event.id, event.attempts, error,
+                    extra=event_fields(event))
+        if event.status != "pending":
             continue
         try:
-            enqueue(deliver_export, event_id, retry=retry_policy(attempts),
-                    delay=backoff(attempts), job_timeout=deliver_job_timeout())
+            enqueue(deliver_export, event.id, retry=retry_policy(event.attempts),
+                    delay=backoff(event.attempts), job_timeout=deliver_job_timeout())
         except Exception:  # noqa: BLE001 - its enqueued_at is fresh: the relay retries it later
-            log.warning("export event %s retry not queued", event_id, exc_info=True)
+            log.warning("export event %s retry not queued", event.id, exc_info=True,
+                        extra=event_fields(event))
 
 
 def _deliver(event_id: int) -> str:
     event = db.session.execute(
-        select(ExportEvent.status, ExportEvent.kind, ExportEvent.created_at,
-               ExportEvent.order_id, ExportEvent.payload).where(ExportEvent.id == event_id)
+        select(ExportEvent.id, ExportEvent.status, ExportEvent.kind, ExportEvent.created_at,
+               ExportEvent.order_id, ExportEvent.payload, ExportEvent.request_id)
+        .where(ExportEvent.id == event_id)
     ).one_or_none()
     db.session.rollback()  # no transaction held open across the HTTP call
     if event is None:
@@ -203,6 +207,13 @@ def _deliver(event_id: int) -> str:
         return "missing"
     if event.status != "pending":
         return event.status
+    # Every line logged about this attempt carries the event's order and request ids.
+    with bound_contextvars(**event_fields(event)):
+        return _attempt(event)
+
+
+def _attempt(event) -> str:
+    event_id = event.id
     try:
         send(event_id, message(event_id, event.kind, event.created_at, event.order_id,
                                event.payload))
@@ -215,6 +226,7 @@ def _deliver(event_id: int) -> str:
             raise DeliveryFailed(f"event {event_id}: {exc}") from exc
         return status
     record_deliveries([event_id])
+    log.info("export event delivered")
     return "delivered"
 
 

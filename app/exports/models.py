@@ -23,12 +23,16 @@ class ExportEvent(db.Model):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), nullable=False, index=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     payload: Mapped[dict] = mapped_column(JSON, nullable=False)
-    status: Mapped[str] = mapped_column(String(12), nullable=False, default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # The database's defaults, not Python's: the outbox row checkout composes into its one
+    # statement leaves both out (app/orders/one_statement.py: its length is budgeted).
+    status: Mapped[str] = mapped_column(String(12), nullable=False, server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default="0")
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
     enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The request that wrote the event, for the delivery's log lines (app/logs.py).
+    request_id: Mapped[str | None] = mapped_column(String(128))
 
     def message(self) -> dict:
         """What the platform receives for this event."""

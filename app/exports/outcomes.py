@@ -15,6 +15,7 @@ from sqlalchemy import case
 
 from app.db import retry_on_conflict, transaction, utcnow
 from app.exports.models import ExportEvent
+from app.metrics import EXPORT_DELIVERIES
 from app.writes import compare_and_set
 
 DEFAULT_MAX_ATTEMPTS = 4
@@ -47,27 +48,30 @@ def retry_policy(failures: int = 0) -> Retry | None:
     return Retry(max=len(later), interval=[backoff(n) for n in later])
 
 def record_deliveries(event_ids: list[int]) -> None:
-    update_pending_events(event_ids, status="delivered", delivered_at=utcnow())
+    delivered = update_pending_events(event_ids, status="delivered", delivered_at=utcnow())
+    EXPORT_DELIVERIES.labels("delivered").inc(delivered)
 
 
 @retry_on_conflict(attempts=5)
-def update_pending_events(event_ids: list[int], **values) -> None:
+def update_pending_events(event_ids: list[int], **values) -> int:
     """Set ``values`` on those of ``event_ids`` still pending, in one statement: a
-    compare-and-set, so an event someone else settled meanwhile is left as it is."""
+    compare-and-set, so an event someone else settled meanwhile is left as it is. Returns
+    how many it changed."""
     if not event_ids:
-        return
+        return 0
     with transaction() as uow:
-        uow.session.execute(compare_and_set(
+        return uow.session.execute(compare_and_set(
             ExportEvent, [ExportEvent.id.in_(event_ids), ExportEvent.status == "pending"],
-            values))
+            values)).rowcount
 
 
 @retry_on_conflict(attempts=5)
 def record_failures(event_ids: list[int], error: str) -> list:
     """Count a failed attempt of each of ``event_ids`` still pending; ``failed`` at the
-    last one. Returns ``(id, status, attempts)`` rows, without the events settled meanwhile."""
+    last one. Returns ``(id, status, attempts, order_id, request_id)`` rows, without the
+    events settled meanwhile."""
     with transaction() as uow:
-        return uow.session.execute(compare_and_set(
+        rows = uow.session.execute(compare_and_set(
             ExportEvent, [ExportEvent.id.in_(event_ids), ExportEvent.status == "pending"], {
                 "attempts": ExportEvent.attempts + 1,
                 "last_error": error[:2000],
@@ -75,5 +79,15 @@ def record_failures(event_ids: list[int], error: str) -> list:
                 "enqueued_at": utcnow(),
                 "status": case((ExportEvent.attempts + 1 >= max_attempts(), "failed"),
                                else_="pending"),
-            }).returning(ExportEvent.id, ExportEvent.status, ExportEvent.attempts)
+            }).returning(ExportEvent.id, ExportEvent.status, ExportEvent.attempts,
+                         ExportEvent.order_id, ExportEvent.request_id)
         ).all()
+    for row in rows:
+        EXPORT_DELIVERIES.labels("failed" if row.status == "failed" else "attempt_failed").inc()
+    return rows
+
+
+def event_fields(event) -> dict:
+    """What an export event's log lines carry: its id, its order's and the id of the request
+    that wrote it (``extra=`` of a log call)."""
+    return {"event_id": event.id, "order_id": event.order_id, "request_id": event.request_id}

@@ -11,6 +11,7 @@ drain's lease at each tick and stops when the lease is lost or the deadline pass
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -18,10 +19,12 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from sqlalchemy import select
 
 from app.exports.models import ExportEvent, message
-from app.exports.outcomes import record_deliveries, setting
+from app.exports.outcomes import event_fields, record_deliveries, setting
 from app.exports.sink import DeliveryError, Platform, append_jsonl, encode, platform
 from app.extensions import db
 from app.jobs import Lease
+
+log = logging.getLogger(__name__)
 
 DRAIN_PAGE = 200  # events read per SELECT, and the most outcomes written per UPDATE
 TICK_SECONDS = 1.0  # how often a drain writes its outcomes and renews its lease
@@ -48,11 +51,11 @@ def drain_pass(lease: Lease, deadline: float, hand_over_failures) -> tuple[int, 
                                   event.payload))
             if target is None:
                 append_jsonl([body])
-                outcomes.add(event.id, None)
+                outcomes.add(event, None)
             else:
                 while len(in_flight) >= senders:
                     outcomes.collect(in_flight)
-                in_flight[pool.submit(_attempt, target, event.id, body)] = event.id
+                in_flight[pool.submit(_attempt, target, event.id, body)] = event
             outcomes.tick()
         while in_flight:
             outcomes.collect(in_flight)
@@ -65,7 +68,7 @@ def untried_events():
     while True:
         page = db.session.execute(
             select(ExportEvent.id, ExportEvent.kind, ExportEvent.created_at,
-                   ExportEvent.order_id, ExportEvent.payload)
+                   ExportEvent.order_id, ExportEvent.payload, ExportEvent.request_id)
             .where(ExportEvent.status == "pending", ExportEvent.attempts == 0,
                    ExportEvent.id > after_id)
             .order_by(ExportEvent.id).limit(DRAIN_PAGE)
@@ -99,12 +102,13 @@ class _Outcomes:
         self._pending = 0
         self._next_tick = time.monotonic() + TICK_SECONDS
 
-    def add(self, event_id: int, error: str | None) -> None:
+    def add(self, event, error: str | None) -> None:
         self.taken += 1
         if error is None:
-            self._delivered.append(event_id)
+            self._delivered.append(event.id)
+            log.info("export event delivered", extra=event_fields(event))
         else:
-            self._refused[error].append(event_id)
+            self._refused[error].append(event.id)
         self._pending += 1
         if self._pending >= DRAIN_PAGE:
             self.write()

@@ -15,7 +15,7 @@ keeps each event exactly once. Delivery itself lives in ``app.exports.jobs``.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask_babel import gettext, lazy_gettext
 from sqlalchemy import Insert, func, or_, select, true, update
@@ -28,6 +28,8 @@ from app.exports.models import ExportEvent
 from app.exports.outcomes import retry_policy, update_pending_events
 from app.extensions import db
 from app.jobs import enqueue, uses_queue
+from app.logs import current_request_id
+from app.metrics import RELAY_HANDED_OVER
 from app.writes import constant, insert_row
 
 log = logging.getLogger(__name__)
@@ -91,18 +93,21 @@ def record_order_event(uow, order, kind: str) -> int:
     return event_id
 
 
-def event_row(order_id, kind: str, payload, now) -> Insert:
+def event_row(order_id, kind: str, payload, now, request_id=None) -> Insert:
     """The pending outbox row of an order's event; returns its ``id``. ``order_id``,
-    ``payload`` and ``now`` may be values or SQL (checkout composes it into its write)."""
+    ``payload``, ``now`` and ``request_id`` may be values or SQL (checkout composes it into
+    its write); ``request_id`` defaults to this request's."""
     if kind not in EVENT_KINDS:
         raise ValueError(f"unknown export event kind {kind!r}")
     # enqueued_at = commit time: the after-commit hook hands the event over at once, and the
     # relay looks for rows whose last hand-over is too old, so a failed hook costs no extra
     # write here.
+    # status and attempts: the table's defaults, pending and 0.
     return insert_row(ExportEvent, {
-        "order_id": order_id, "kind": constant(kind), "payload": payload,
-        "status": constant("pending"), "attempts": constant(0), "created_at": now,
-        "enqueued_at": now}).returning(ExportEvent.id)
+        "order_id": order_id, "kind": constant(kind), "payload": payload, "created_at": now,
+        "enqueued_at": now,
+        "request_id": current_request_id() if request_id is None else request_id}
+    ).returning(ExportEvent.id)
 
 
 def write_event(session, order_id: int, kind: str, payload: dict, now) -> int:
@@ -183,6 +188,8 @@ def _relay_one_by_one(older_than: float, *, tried_only: bool) -> tuple[int, int]
         if not ids:
             return enqueued, not_enqueued
         handed = [event_id for event_id in ids if enqueue_delivery(event_id)]
+        RELAY_HANDED_OVER.labels("enqueued").inc(len(handed))
+        RELAY_HANDED_OVER.labels("not_enqueued").inc(len(ids) - len(handed))
         update_pending_events(handed, enqueued_at=utcnow())
         enqueued += len(handed)
         not_enqueued += len(ids) - len(handed)
@@ -220,15 +227,21 @@ def _reset_for_retry(event_id: int) -> ExportEvent:
     return event
 
 
-def export_summary() -> dict:
-    """Outbox counts by status, when the oldest pending event was written (``None`` when
-    nothing is pending), and the most recent failed events with their errors."""
+def outbox_state() -> tuple[dict[str, int], datetime | None]:
+    """Outbox counts by status, and when the oldest pending event was written (``None``
+    when nothing is pending)."""
     counts = dict.fromkeys(STATUSES, 0)
     counts.update(db.session.execute(
         select(ExportEvent.status, func.count()).group_by(ExportEvent.status)
     ).all())
     oldest_pending = db.session.scalar(
         select(func.min(ExportEvent.created_at)).where(ExportEvent.status == "pending"))
+    return counts, oldest_pending
+
+
+def export_summary() -> dict:
+    """``outbox_state()``, and the most recent failed events with their errors."""
+    counts, oldest_pending = outbox_state()
     failed = db.session.scalars(
         select(ExportEvent).where(ExportEvent.status == "failed")
         .order_by(ExportEvent.id.desc()).limit(FAILED_SHOWN)

@@ -36,6 +36,7 @@ from app.extensions import db
 from app.formatting import format_won_text
 from app.i18n import in_locale
 from app.idempotency import check_idempotency_key, once_per_key
+from app.metrics import CHECKOUTS, count_outcomes
 from app.orders import one_statement
 from app.orders.models import Order
 from app.orders.placed import PlacedLine, PlacedOrder
@@ -51,6 +52,7 @@ def _placed_with_key(user_id: int, key: str) -> PlacedOrder | None:
     return None if order is None else PlacedOrder.of(order)
 
 
+@count_outcomes(CHECKOUTS, lambda placed: "paid" if placed[1] else "replayed")
 @retry_on_conflict(attempts=ORDER_ATTEMPTS)
 def place_order(user_id: int, items, user_coupon_id: int | None = None,
                 idempotency_key: str | None = None, *, from_cart: bool = False,

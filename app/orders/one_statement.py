@@ -42,6 +42,7 @@ from app.coupons.usage import CouponNotUsable, mark_used
 from app.errors import DomainError
 from app.exports.models import ExportEvent
 from app.exports.services import event_row
+from app.logs import current_request_id
 from app.orders.models import OrderLine
 from app.orders.rows import line_row, next_order_id, order_row, payment_row
 from app.wallet.models import LedgerEntry
@@ -80,7 +81,7 @@ def statement():
                       line.c.quantity)
              .returning(OrderLine.product_id, OrderLine.quantity).cte("lines"))
     event = event_row(order_id, "order_paid", param("snapshot", ExportEvent.payload.type),
-                      now).cte("event")
+                      now, param("rid")).cte("event")
     changed = balance_change(user_id, delta, "payment").cte("changed")
     ledger = ledger_row(user_id, "payment", delta, changed.c.balance, order_id=order_id,
                         created_at=now).returning(LedgerEntry.balance_after,
@@ -138,6 +139,7 @@ def write_order(session, placed, key: str | None, payload: dict,
                 "points": -placed.total, "claim": placed.user_coupon_id, "order_key": key,
                 "placed_at": placed.created_at, "sale_day": shop_day(placed.created_at),
                 "snapshot": json.dumps(payload), "from_cart": from_cart,
+                "rid": current_request_id(),
                 "product_ids": [line.product_id for line in placed.lines],
                 "names": [line.name for line in placed.lines],
                 "unit_prices": [line.unit_price for line in placed.lines],

@@ -18,6 +18,7 @@ from app.errors import Conflict, DomainError, InvalidInput, NotFound
 from app.extensions import db
 from app.formatting import format_won_text
 from app.idempotency import check_idempotency_key, once_per_key
+from app.metrics import TOPUPS, count_outcomes
 from app.wallet.models import MAX_BALANCE, LedgerEntry, Wallet
 from app.writes import compare_and_set, constant, insert_row
 
@@ -169,6 +170,7 @@ def _replayed(session, user_id: int, amount: int, key: str) -> Row | None:
     return entry
 
 
+@count_outcomes(TOPUPS, lambda charged: "charged" if charged[1] else "replayed")
 @retry_on_conflict(attempts=TOP_UP_ATTEMPTS)
 def charge_wallet(user_id: int, amount, idempotency_key: str | None = None
                   ) -> tuple[Row, bool]:

@@ -100,7 +100,9 @@ def test_db_pool_pre_ping_decides_whether_the_app_pings(monkeypatch, app, settin
     other = create_app({"TESTING": True})
     with other.app_context():
         try:
-            assert bool(db.engine.pool.dispatch.checkout) is listening
+            # By name: the pool's metrics gauge (app/metrics.py) listens to checkouts too.
+            assert any(listener.__name__ == "_ping_if_idle"
+                       for listener in db.engine.pool.dispatch.checkout) is listening
             assert db.engine.pool._pre_ping is False  # never SQLAlchemy's ping-every-time
         finally:
             db.engine.dispose()

@@ -16,8 +16,10 @@ from tests.helpers import csrf_token
 PUBLIC_PAGES = {
     "shop.home", "catalog.product_list", "catalog.product_detail",
     "bestsellers.best_seller_list", "coupons.coupon_list", "accounts.login",
-    "accounts.signup", "accounts.switch_language", "shop.healthz", "static",
+    "accounts.signup", "accounts.switch_language", "shop.healthz", "ops.readyz", "static",
 }
+# Answer Prometheus' bearer token, not a login (tests/functional/test_operations.py).
+SCRAPER_ONLY = {"ops.metrics"}
 PUBLIC_API = {
     ("GET", "/products"), ("GET", "/products/{}"), ("GET", "/products/best-sellers"),
     ("POST", "/users"), ("POST", "/tokens"),
@@ -74,7 +76,7 @@ def test_every_non_public_page_sends_anonymous_visitors_to_log_in(app, client, o
     token = csrf_token(client, "/login")
     walked = 0
     for rule in _page_rules(app):
-        if rule.endpoint in PUBLIC_PAGES:
+        if rule.endpoint in PUBLIC_PAGES | SCRAPER_ONLY:
             continue
         for method in _methods(rule):
             url = _path(rule, one_of_each)

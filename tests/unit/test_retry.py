@@ -149,3 +149,19 @@ def test_the_wrapper_keeps_the_service_name_and_docstring():
     wrapped = retry_on_conflict(attempts=2)(charge_wallet)
     assert wrapped.__name__ == "charge_wallet"
     assert wrapped.__doc__ == "Top up a wallet."
+
+
+def test_each_retry_and_each_exhausted_unit_of_work_is_counted_by_operation(sleeps):
+    from app.metrics import CONFLICT_RETRIES, CONFLICT_RETRIES_EXHAUSTED
+
+    def counts():
+        return (CONFLICT_RETRIES.labels("flaky_service")._value.get(),
+                CONFLICT_RETRIES_EXHAUSTED.labels("flaky_service")._value.get())
+
+    retries, exhausted = counts()
+    conflict = StaleDataError("0 matched")
+    assert retry_on_conflict(3)(Flaky(conflict, conflict))() == "done"
+    assert counts() == (retries + 2, exhausted)
+    with pytest.raises(ConflictRetryExhausted):
+        retry_on_conflict(3)(Flaky(conflict, conflict, conflict))()
+    assert counts() == (retries + 4, exhausted + 1)
