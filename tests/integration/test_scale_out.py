@@ -97,7 +97,9 @@ class Cluster:
                                sent)
             response = connection.getresponse()
             text = response.read().decode()
-        except OSError:
+        except (OSError, http.client.HTTPException):
+            # Also a body cut short: nginx had passed on the headers of a server killed before
+            # its body (IncompleteRead). The client does not know whether it was served.
             return 0, None, {}
         finally:
             connection.close()
