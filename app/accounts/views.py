@@ -10,7 +10,7 @@ from app.accounts import services
 from app.accounts.forms import LoginForm, SignupForm
 from app.accounts.models import User
 from app.errors import DomainError, InvalidInput, show_on_form
-from app.extensions import login_manager
+from app.extensions import csrf, login_manager
 from app.i18n import LOCALE_COOKIE, LOCALES
 
 bp = Blueprint("accounts", __name__)
@@ -101,11 +101,18 @@ def logout():
     return redirect(url_for("shop.home"))
 
 
+# A visitor's switch needs no CSRF token: a token in every page's header would hand every
+# anonymous visitor a session cookie (a signed cookie written per page, and pages no cache
+# may share), and a forged switch could only set the lang cookie. Saving the choice on an
+# account is checked as every signed-in form is.
+@csrf.exempt
 @bp.post("/language")
 def switch_language():
     """The header's language switcher: remember the choice (a year-long cookie, and the
     account's preference when signed in, so it follows the shopper to other devices) and go
     back to the page it was pressed on."""
+    if current_user.is_authenticated:
+        csrf.protect()
     choice = request.form.get("locale", "")
     if choice not in LOCALES:
         raise InvalidInput(gettext("Choose one of the shop's languages."), field="locale")

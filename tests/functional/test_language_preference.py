@@ -24,9 +24,11 @@ def _lang(html: str) -> str:
     return match.group(1)
 
 
-def _switch(client, locale: str, next_path: str, *, token_from: str = "/", **kwargs):
+def _switch(client, locale: str, next_path: str, **kwargs):
+    """The switcher as a signed-in shopper's page sends it: with the CSRF token (a visitor's
+    needs none, below)."""
     return post_form(client, "/language", {"locale": locale, "next": next_path},
-                     token_from=token_from, **kwargs)
+                     token_from="/wallet", **kwargs)
 
 
 def _saved_locale(db_snapshot, user_id: int):
@@ -40,7 +42,7 @@ def test_switching_on_the_wallet_returns_to_the_wallet_in_the_new_language(
     english = client.get("/wallet", headers=EN_HEADERS).get_data(as_text=True)
     assert _lang(english) == "en" and "My points" in english and "₩5,000" in english
 
-    response = _switch(client, "ko", "/wallet", token_from="/wallet", headers=EN_HEADERS)
+    response = _switch(client, "ko", "/wallet", headers=EN_HEADERS)
 
     assert response.status_code == 302
     assert response.headers["Location"] == "/wallet"
@@ -49,7 +51,7 @@ def test_switching_on_the_wallet_returns_to_the_wallet_in_the_new_language(
     assert "내 포인트" in korean and "충전" in korean and "My points" not in korean
     assert _saved_locale(db_snapshot, shopper.id) == "ko"
 
-    back = _switch(client, "en", "/wallet?page=1", token_from="/wallet")
+    back = _switch(client, "en", "/wallet?page=1")
     assert back.headers["Location"] == "/wallet?page=1"
     page = client.get("/wallet?page=1", headers=KO_HEADERS).get_data(as_text=True)
     assert _lang(page) == "en" and "My points" in page
@@ -60,7 +62,7 @@ def test_the_saved_choice_follows_the_shopper_to_another_device(app, client, mak
                                                                 login, db_snapshot):
     shopper = make_user()
     login(shopper)
-    assert _switch(client, "en", "/wallet", token_from="/wallet").status_code == 302
+    assert _switch(client, "en", "/wallet").status_code == 302
     assert _saved_locale(db_snapshot, shopper.id) == "en"
 
     # Another device: a browser asking for Korean, with a Korean cookie from an earlier visit.
@@ -77,7 +79,7 @@ def test_the_saved_choice_follows_the_shopper_to_another_device(app, client, mak
     assert _lang(coupons) == "en" and "Claim while they last" in coupons
 
     # Logged out, the device's own cookie speaks again.
-    post_form(phone, "/logout", {}, token_from="/wallet")
+    post_form(phone, "/logout", {})
     assert _lang(phone.get("/coupons", headers=EN_HEADERS).get_data(as_text=True)) == "ko"
 
 
@@ -97,7 +99,7 @@ def test_an_unknown_language_is_refused_and_changes_nothing(client, make_user, l
     login(shopper)
     before = db_snapshot()
 
-    response = _switch(client, locale, "/wallet", token_from="/wallet", headers=EN_HEADERS)
+    response = _switch(client, locale, "/wallet", headers=EN_HEADERS)
 
     assert response.status_code == 422
     assert "Choose one of the shop's languages." in html.unescape(response.get_data(as_text=True))
@@ -107,7 +109,7 @@ def test_an_unknown_language_is_refused_and_changes_nothing(client, make_user, l
 
 
 def test_the_refusal_speaks_the_current_language(client):
-    response = _switch(client, "fr", "/", headers=KO_HEADERS)
+    response = client.post("/language", data={"locale": "fr", "next": "/"}, headers=KO_HEADERS)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert _lang(page) == "ko" and "쇼핑몰에서 지원하는 언어 중 하나를 고르세요." in page
@@ -118,15 +120,35 @@ def test_the_refusal_speaks_the_current_language(client):
     "/\tevil", "javascript:alert(1)", "http:/wallet",
 ])
 def test_an_offsite_next_is_not_followed(client, offsite):
-    response = _switch(client, "en", offsite)
+    response = client.post("/language", data={"locale": "en", "next": offsite})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
     assert "lang=en" in response.headers["Set-Cookie"]
 
 
-def test_switching_needs_the_pages_csrf_token(client, db_snapshot):
+def test_a_signed_in_switch_without_the_token_saves_nothing(client, make_user, login,
+                                                            db_snapshot):
+    login(make_user())
     before = db_snapshot()
-    response = client.post("/language", data={"locale": "en", "next": "/"})
+    response = client.post("/language", data={"locale": "en", "next": "/wallet"})
     assert response.status_code == 400
     assert "lang=" not in response.headers.get("Set-Cookie", "")
+    assert db_snapshot() == before
+
+
+def test_anonymous_pages_set_no_session_cookie(client):
+    """The switcher is in every page's header; a CSRF token there would hand every visitor a
+    session cookie (app/accounts/views.py, switch_language)."""
+    for path in ("/", "/products", "/coupons", "/best-sellers"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, (path, response.headers["Set-Cookie"])
+
+
+def test_a_visitors_switch_takes_no_token_and_sets_only_the_language(client, db_snapshot):
+    before = db_snapshot()
+    response = client.post("/language", data={"locale": "en", "next": "/products"})
+    assert response.status_code == 302 and response.headers["Location"] == "/products"
+    cookies = response.headers.getlist("Set-Cookie")
+    assert len(cookies) == 1 and cookies[0].startswith("lang=en;"), cookies
     assert db_snapshot() == before

@@ -18,7 +18,6 @@ from app.db import transaction
 from app.extensions import db
 from app.i18n import LOCALE_COOKIE
 from app.shop import demo
-from tests.helpers import post_form
 
 KO = {"Accept-Language": "ko-KR,ko;q=0.9,en;q=0.5"}
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -106,15 +105,14 @@ def test_without_any_preference_the_shop_default_speaks(app, client, monkeypatch
 
 @pytest.mark.parametrize("page", ["/products?q=%EB%A8%B8%EA%B7%B8&page=1", "/coupons", "/"])
 def test_the_switcher_keeps_the_shopper_on_the_same_page(client, bilingual_mug, page):
-    response = post_form(client, "/language", {"locale": "en", "next": page},
-                         token_from=page, headers=KO)
+    response = client.post("/language", data={"locale": "en", "next": page}, headers=KO)
 
     assert response.status_code == 302
     assert response.headers["Location"] == page
     again = client.get(page, headers=KO)
     assert _lang(again) == "en"
 
-    back = post_form(client, "/language", {"locale": "ko", "next": page}, token_from=page)
+    back = client.post("/language", data={"locale": "ko", "next": page})
 
     assert back.headers["Location"] == page
     assert _lang(client.get(page, headers=EN)) == "ko"
