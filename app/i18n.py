@@ -63,11 +63,17 @@ def init_i18n(app: Flask) -> None:
 
     # A refusal is often translated inside a unit of work whose flush just failed, where
     # reading the shopper's saved choice would query a session that must roll back first:
-    # so a page's language is picked before the view runs. The API reads no saved choice,
-    # and static files need no language.
+    # so the language of a request that may carry a signed-in shopper (a session or
+    # remember-me cookie) is picked before the view runs. The rest (the API, which reads no
+    # saved choice, health checks, static files) pick one only if they ever need it.
+    login_cookies = (app.config["SESSION_COOKIE_NAME"],
+                     app.config.get("REMEMBER_COOKIE_NAME", "remember_token"))
+
     @app.before_request
     def pick_language_first():
-        if request.endpoint != "static" and not request.path.startswith("/api/"):
+        if request.path.startswith("/api/") or request.endpoint == "static":
+            return
+        if any(name in request.cookies for name in login_cookies):
             get_locale()
 
     @app.context_processor
