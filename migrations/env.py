@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from app.catalog.models import INDEXES_ONLY_IN_MIGRATIONS
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -85,9 +87,15 @@ def run_migrations_online():
                 directives[:] = []
                 logger.info('No changes in schema detected.')
 
+    # Product search's expression index (migration 0008) is written in SQL: the models cannot
+    # declare it, so autogenerate must not propose dropping it.
+    def include_object(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and reflected and name in INDEXES_ONLY_IN_MIGRATIONS)
+
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 

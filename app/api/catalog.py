@@ -65,11 +65,12 @@ OPENAPI_SCHEMAS = {
 OPENAPI_PATHS = {
     "/products": {
         "get": {
-            "summary": "Active products, newest first, optionally searched by name",
+            "summary": "Active products, newest first, optionally searched",
             "operationId": "listProducts",
             "parameters": [
                 {"name": "q", "in": "query", "required": False,
-                 "description": "Case-insensitive text the name contains (taken literally)",
+                 "description": ("Words that must all occur, in any order and any case, in the "
+                                 "name or description (taken literally)"),
                  "schema": {"type": "string"}},
                 {"name": "page", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from app.accounts.models import User
 from app.catalog.editing import check_product_id
 from app.catalog.models import Product, StockMovement
+from app.catalog.search import like_pattern
 from app.catalog.stock import ProductNotFound
 from app.extensions import db
 
@@ -30,8 +31,7 @@ def inventory_page(*, q: str = "", low_stock: int | None = None, page: int = 1,
     query = select(Product)
     q = (q or "").strip()
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        pattern = like_pattern(q)
         query = query.where(or_(Product.name.ilike(pattern, escape="\\"),
                                 Product.name_en.ilike(pattern, escape="\\")))
     if low_stock is not None:

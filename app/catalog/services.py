@@ -6,9 +6,10 @@ Shoppers only ever see active products; a hidden product is as absent as an unkn
 from __future__ import annotations
 
 from flask_babel import gettext
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.catalog.models import Product
+from app.catalog.search import matching_every_word
 from app.catalog.stock import ProductNotFound
 from app.db import is_id
 from app.extensions import db
@@ -19,29 +20,20 @@ MAX_PER_PAGE = 100
 # an out-of-range error from the driver.
 
 
-def _like_pattern(q: str) -> str:
-    """``%q%`` with LIKE's own metacharacters escaped, so they match themselves."""
-    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
-    """Active products, newest first, whose Korean or English name contains ``q``
-    (case-insensitive), so a shopper finds a product by the name in either language whichever
-    language the page speaks.
+    """Active products, newest first, containing every word of ``q`` (in any order,
+    case-insensitive) somewhere in their Korean or English name or description, so a shopper
+    finds a product in either language whichever language the page speaks.
 
-    ``q`` is plain text: ``%``, ``_``, ``\\`` and quotes match themselves. Newest first
+    ``q`` is plain text: ``%``, ``_``, ``\\`` and quotes match themselves; a blank ``q``
+    lists everything. Newest first
     (by id, which is also unique, so pages never overlap or skip a product) puts new
     arrivals on the first page. ``page`` is clamped to 1..MAX_PAGE and ``per_page`` to
     1..MAX_PER_PAGE, so any number a URL carries gives a page, never a database error; a
     page past the last is empty. Returns a Flask-SQLAlchemy ``Pagination``.
     """
     query = select(Product).where(Product.is_active.is_(True))
-    q = (q or "").strip()
-    if q:
-        pattern = _like_pattern(q)
-        query = query.where(or_(Product.name.ilike(pattern, escape="\\"),
-                                Product.name_en.ilike(pattern, escape="\\")))
+    query = query.where(*matching_every_word(q))
     query = query.order_by(Product.id.desc())
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)

@@ -10,7 +10,8 @@ bp = Blueprint("catalog", __name__)
 
 @bp.get("/products")
 def product_list():
-    """Active products, newest first; ``?q=`` searches names, ``?page=`` pages through."""
+    """Active products, newest first; ``?q=`` searches names and descriptions, ``?page=``
+    pages through."""
     q = request.args.get("q", "").strip()
     products = services.list_products(q, page_arg(), current_app.config["PER_PAGE"])
     return render_template("catalog/product_list.html", products=products, q=q)

@@ -1,0 +1,26 @@
+"""A shopper's search: every word of the query must occur, in any order and any case, in
+``PRODUCT_SEARCHABLE`` (both names and both descriptions), taken literally."""
+
+from __future__ import annotations
+
+from app.catalog.models import PRODUCT_SEARCHABLE
+
+MAX_QUERY_CHARS = 100
+MAX_WORDS = 8
+
+
+def words(q: str | None) -> list[str]:
+    """The lower-cased words of ``q``: at most MAX_WORDS from its first MAX_QUERY_CHARS
+    characters, so a pasted essay costs a bounded query rather than an error."""
+    return (q or "")[:MAX_QUERY_CHARS].lower().split()[:MAX_WORDS]
+
+
+def like_pattern(word: str) -> str:
+    """``%word%`` with LIKE's own metacharacters escaped, so they match themselves."""
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def matching_every_word(q: str | None) -> list:
+    """One condition per word of ``q``; a blank ``q`` gives none, so it lists everything."""
+    return [PRODUCT_SEARCHABLE.like(like_pattern(word), escape="\\") for word in words(q)]
