@@ -61,8 +61,9 @@ class Product(VersionedMixin, db.Model):
 # matches the two. The separators are SQL literals, not bound parameters, because PostgreSQL
 # uses an expression index only for the very expression indexed, constants included.
 # Its index lives in the migration only: autogenerate cannot compare expression indexes
-# (SQLite cannot reflect them, PostgreSQL reflects them rewritten), so tests/integration/
-# test_migrations.py leaves the names below out and test_product_search.py checks it instead.
+# (SQLite cannot reflect them, PostgreSQL reflects them rewritten), so migrations/env.py and
+# tests/integration/test_migrations.py leave the names below out, and test_product_search.py
+# checks the index instead.
 _SPACE = literal_column("' '")
 PRODUCT_SEARCHABLE = func.lower(
     Product.name + _SPACE + func.coalesce(Product.name_en, literal_column("''")) + _SPACE
