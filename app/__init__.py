@@ -22,6 +22,7 @@ BLUEPRINT_MODULES = (
     "app.accounts.views",
     "app.wallet.views",
     "app.catalog.views",
+    "app.media.views",
     "app.coupons.views",
     "app.cart.views",
     "app.orders.views",

@@ -130,6 +130,9 @@ def load_config(instance_path: Path) -> dict:
         # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),
         "PER_PAGE": 12,
+        # Product images (app/media/): files named by their content hash, so one folder can be
+        # shared by every app server (a volume) and served by the web server as it is.
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(instance_path / "media"),
         # Bodies past this are refused (413) before they are read. The largest real one is a
         # 1 MB CSV import (app/catalog/csv_io.py) sent back as form text to apply it, where
         # URL-encoding can triple it.

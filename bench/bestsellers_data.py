@@ -32,7 +32,7 @@ from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from app import create_app  # noqa: E402
-from app.bestsellers.sales import shop_day  # noqa: E402
+from app.catalog.sales import shop_day  # noqa: E402
 from app.bestsellers.services import LIMIT, WINDOW_DAYS, compute_best_sellers  # noqa: E402
 from app.db import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402

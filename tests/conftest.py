@@ -72,6 +72,8 @@ def app(tmp_path_factory):
         # The suites assert the English copy; a request asking for Korean (Accept-Language,
         # the lang cookie) still gets it, and the shop's Korean default has its own tests.
         "SHOP_LOCALE": "en",
+        # Uploaded images go to this run's own folder, never instance/.
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     }
     if USING_POSTGRES:
         overrides["SQLALCHEMY_ENGINE_OPTIONS"] = {

@@ -16,8 +16,8 @@ from flask_babel import gettext
 from sqlalchemy import case, func, literal_column, select
 
 from app.accounts.models import User
-from app.bestsellers.models import ProductDailySales
-from app.bestsellers.sales import shop_day
+from app.catalog.models import ProductDailySales
+from app.catalog.sales import shop_day
 from app.coupons.models import Coupon, UserCoupon
 from app.db import is_id, utcnow
 from app.extensions import db

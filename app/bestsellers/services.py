@@ -36,8 +36,8 @@ from datetime import date, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.bestsellers.models import ProductDailySales
-from app.bestsellers.sales import shop_day
+from app.catalog.models import ProductDailySales
+from app.catalog.sales import shop_day
 from app.cache import cache_reachable
 from app.catalog.models import Product
 from app.db import utcnow

@@ -1,18 +1,53 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import (BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer,
-                        String, Text, func, literal_column, text)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
+                        Integer, String, Text, func, literal_column, text)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
 from app.i18n import in_locale
+from app.media.storage import file_url
 
 _LINE_END = re.compile(r"\r\n?")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+# A product shows at most this many images; the database holds it to that (products.image_count).
+MAX_IMAGES_PER_PRODUCT = 8
+
+
+class Category(db.Model):
+    """A shelf of the shop: a two-level tree (a top category and its subcategories).
+
+    ``parent_id`` is null for a top category; a subcategory's parent is always a top one
+    (app/catalog/categories.py keeps the tree two levels deep). ``position`` orders siblings;
+    a hidden category (``is_visible`` false) and its subcategories are absent from the shop,
+    while their products stay reachable by search and by link.
+    """
+
+    __tablename__ = "categories"
+    __table_args__ = (
+        CheckConstraint("parent_id IS NULL OR parent_id <> id", name="not_own_parent"),
+        Index("ix_categories_parent_id_position", "parent_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    name: Mapped[str] = mapped_column(String(60), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(60))
+    slug: Mapped[str] = mapped_column(String(80), nullable=False, unique=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    is_visible: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], lazy="joined")
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
 
 
 class Product(VersionedMixin, db.Model):
@@ -20,6 +55,12 @@ class Product(VersionedMixin, db.Model):
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint(f"image_count BETWEEN 0 AND {MAX_IMAGES_PER_PRODUCT}",
+                        name="image_count_in_range"),
+        # A category page sorted by price or by newness reads one of these in order.
+        Index("ix_products_category_id_price", "category_id", "price"),
+        Index("ix_products_category_id_id", "category_id", "id"),
+        Index("ix_products_price", "price"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -32,6 +73,21 @@ class Product(VersionedMixin, db.Model):
     stock: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"))
+    # How many product_images rows are this product's: raised by a compare-and-set on
+    # "image_count < MAX_IMAGES_PER_PRODUCT", so concurrent uploads cannot pass the limit.
+    image_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                             server_default="0")
+
+    # Lists load both with their products (selectinload), never one query per product.
+    category: Mapped[Category | None] = relationship()
+    # Main image first: the lowest position is the main one.
+    images: Mapped[list[ProductImage]] = relationship(
+        order_by="(ProductImage.position, ProductImage.id)", viewonly=True)
+
+    @property
+    def main_image(self) -> ProductImage | None:
+        return self.images[0] if self.images else None
 
     @property
     def sold_out(self) -> bool:
@@ -70,6 +126,37 @@ PRODUCT_SEARCHABLE = func.lower(
     + Product.description + _SPACE + func.coalesce(Product.description_en, literal_column("''"))
 ).label("searchable")
 INDEXES_ONLY_IN_MIGRATIONS = frozenset({"ix_products_searchable"})
+
+
+class ProductImage(db.Model):
+    """One image of a product, stored as WebP files of a few widths (app/media/).
+
+    ``digest`` names the files (a hash of their content, so the same picture uploaded twice
+    is stored once, and a file never changes under its name); ``sizes`` lists the stored
+    ``[width, height]`` pairs, smallest first. ``position`` orders a product's images; the
+    first is the main one.
+    """
+
+    __tablename__ = "product_images"
+    __table_args__ = (
+        Index("ix_product_images_product_id_position", "product_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    digest: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    sizes: Mapped[list] = mapped_column(JSON, nullable=False)
+    # What the picture shows, for screen readers; empty: pages use the product's name.
+    alt: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+    @property
+    def variants(self) -> list[dict]:
+        """Each stored size as ``{"width", "height", "url"}``, smallest first: what the API
+        answers and what a page's ``srcset`` lists."""
+        return [{"width": width, "height": height, "url": file_url(self.digest, width)}
+                for width, height in self.sizes]
 
 
 class StockMovement(db.Model):
@@ -116,3 +203,21 @@ class StockImport(db.Model):
     rows: Mapped[int] = mapped_column(Integer, nullable=False)
     units: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+
+
+class ProductDailySales(db.Model):
+    """Units sold per product per shop-local calendar day (paid minus cancelled).
+
+    Maintained inside the checkout and cancel transactions, so the best-seller ranking reads
+    a few thousand rows instead of every order line.
+    """
+
+    __tablename__ = "product_daily_sales"
+    __table_args__ = (
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        Index("ix_product_daily_sales_day", "day"),
+    )
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    units: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

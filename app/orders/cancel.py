@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from app.bestsellers.sales import record_units, shop_day
+from app.catalog.sales import record_units, shop_day
 from app.catalog.stock import change_stock
 from app.coupons.usage import release_coupon
 from app.db import is_id, retry_on_conflict, transaction, utcnow

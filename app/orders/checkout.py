@@ -23,7 +23,7 @@ from dataclasses import replace
 from flask_babel import gettext
 from sqlalchemy import bindparam, select
 
-from app.bestsellers.sales import count_sold, shop_day
+from app.catalog.sales import count_sold, shop_day
 from app.cart.services import remove_ordered
 from app.catalog.models import Product
 from app.catalog.stock import (OutOfStock, ProductNotFound, movement, only_left, stock_refusal,

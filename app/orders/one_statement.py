@@ -34,7 +34,7 @@ from sqlalchemy import (ARRAY, BigInteger, Boolean, Integer, String, bindparam, 
                         column, exists, func, select, true)
 from sqlalchemy.exc import DBAPIError
 
-from app.bestsellers.sales import count_sold, shop_day
+from app.catalog.sales import count_sold, shop_day
 from app.cart.services import remove_ordered
 from app.catalog.models import Product
 from app.catalog.stock import movement, stock_refusal, take

@@ -10,7 +10,7 @@ import pytest
 
 from app.admin import reports
 from app.admin.charts import BOTTOM, HEIGHT, TOP, nice_step, sales_chart
-from app.bestsellers.sales import record_units, shop_day
+from app.catalog.sales import record_units, shop_day
 from app.db import transaction, utcnow
 from app.orders.models import Order
 

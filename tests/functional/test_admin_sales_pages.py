@@ -150,7 +150,7 @@ def _listed(client, query: str = "") -> list[int]:
 
 
 def test_order_filters(admin_client, app, three_orders):
-    from app.bestsellers.sales import shop_day
+    from app.catalog.sales import shop_day
 
     o = three_orders
     with app.app_context():
@@ -263,7 +263,7 @@ def test_exports_page_counts_and_retries_failed_events(admin_client, app, three_
 
 def test_a_reversed_date_range_is_swapped_with_a_note(admin_client, app, three_orders):
     """From after To would match nothing and read as "no sales"; the admin meant the range."""
-    from app.bestsellers.sales import shop_day
+    from app.catalog.sales import shop_day
 
     o = three_orders
     with app.app_context():

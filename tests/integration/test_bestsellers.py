@@ -64,7 +64,7 @@ def test_window_is_today_and_the_two_days_before(ctx, sales):
     """Seen from tomorrow, today's sales stay and the sales of two days ago drop out."""
     from datetime import timedelta
 
-    from app.bestsellers.sales import shop_day
+    from app.catalog.sales import shop_day
     from app.db import utcnow
 
     tomorrow = shop_day(utcnow()) + timedelta(days=1)

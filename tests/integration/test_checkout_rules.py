@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from app.bestsellers.models import ProductDailySales
-from app.bestsellers.sales import shop_day
+from app.catalog.models import ProductDailySales
+from app.catalog.sales import shop_day
 from app.cart.services import add_to_cart, cart_for
 from app.catalog.models import Product, StockMovement
 from app.catalog.stock import OutOfStock, ProductNotFound

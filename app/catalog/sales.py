@@ -10,7 +10,7 @@ from sqlalchemy import Insert, Update, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.bestsellers.models import ProductDailySales
+from app.catalog.models import ProductDailySales
 from app.writes import compare_and_set, row_select
 
 
