@@ -327,7 +327,8 @@ def test_a_subcategory_added_while_its_parent_moves_keeps_two_levels(app, ctx):
 
 def test_the_product_csv_names_each_products_category_by_slug(ctx, make_product):
     tea = categories.create_category("차", slug="tea")
-    shelved, unshelved = make_product(name="Sencha"), make_product(name="Loose")
+    shelved = make_product(name="Sencha")
+    make_product(name="Loose")
     editing.update_product(shelved.id, category_id=tea.id)
     rows = list(csv.DictReader(io.StringIO(csv_io.export_products_csv().decode("utf-8-sig"))))
     assert [(row["name"], row["category"]) for row in rows] == [("Sencha", "tea"), ("Loose", "")]
