@@ -269,27 +269,27 @@ def move_category(category_id, offset) -> Category:
 
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
 def delete_category(category_id) -> None:
-    """Delete an empty category: one with subcategories or products is ``CategoryNotEmpty``
-    (409 ``category_not_empty``) saying which, and stays. A product or subcategory added to
-    it by someone else at the same moment makes the database refuse the delete, which is
-    answered the same way."""
+    """Delete an empty category (its siblings renumbered 0..n-1): one with subcategories or
+    products is ``CategoryNotEmpty`` (409 ``category_not_empty``) saying which, and stays.
+
+    Its row is locked first. A product shelved in it at the same moment needs a key-share
+    lock on that row for its foreign key, and a new subcategory locks it as its parent, so
+    either waits for this delete (and then finds no category: 422) or this delete waits for
+    it (and then counts it: 409); neither can slip in between the count and the delete.
+    """
     category_id = category_id_or_404(category_id)
-    try:
-        with transaction() as uow:
-            session = uow.session
-            category = _locked(session, category_id)
-            if _has_children(session, category_id):
-                raise CategoryNotEmpty(gettext(
-                    "%(name)s has subcategories: move or delete them first.", name=category.name))
-            products = session.scalar(select(func.count()).select_from(Product)
-                                      .where(Product.category_id == category_id))
-            if products:
-                raise CategoryNotEmpty(ngettext(
-                    "%(name)s holds %(count)s product: move it to another category first.",
-                    "%(name)s holds %(count)s products: move them to another category first.",
-                    products, name=category.name, count=format_number(products)))
-            session.delete(category)
-            session.flush()
-    except IntegrityError:
-        raise CategoryNotEmpty(gettext("Something was just added to this category; it was not "
-                                       "deleted.")) from None
+    with transaction() as uow:
+        session = uow.session
+        category = _locked(session, category_id)
+        if _has_children(session, category_id):
+            raise CategoryNotEmpty(gettext(
+                "%(name)s has subcategories: move or delete them first.", name=category.name))
+        products = session.scalar(select(func.count()).select_from(Product)
+                                  .where(Product.category_id == category_id))
+        if products:
+            raise CategoryNotEmpty(ngettext(
+                "%(name)s holds %(count)s product: move it to another category first.",
+                "%(name)s holds %(count)s products: move them to another category first.",
+                products, name=category.name, count=format_number(products)))
+        _renumber([c for c in _siblings(session, category.parent_id) if c.id != category_id])
+        session.delete(category)

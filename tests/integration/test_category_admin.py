@@ -195,7 +195,8 @@ def test_position_places_it_among_its_siblings(ctx):
 
 def test_move_up_and_down_stops_at_the_ends_and_renumbers(ctx):
     a, b, c = (categories.create_category(name) for name in ("가", "나", "다"))
-    categories.delete_category(b.id)  # leaves positions 0 and 2
+    categories.delete_category(b.id)
+    assert _tree() == [("가", None, 0), ("다", None, 1)]
     d = categories.create_category("라")
     categories.move_category(d.id, -1)
     assert _tree() == [("가", None, 0), ("라", None, 1), ("다", None, 2)]
@@ -332,3 +333,25 @@ def test_the_product_csv_names_each_products_category_by_slug(ctx, make_product)
     editing.update_product(shelved.id, category_id=tea.id)
     rows = list(csv.DictReader(io.StringIO(csv_io.export_products_csv().decode("utf-8-sig"))))
     assert [(row["name"], row["category"]) for row in rows] == [("Sencha", "tea"), ("Loose", "")]
+
+
+def test_a_product_shelved_while_its_category_is_deleted_is_one_or_the_other(app, ctx,
+                                                                           make_product):
+    """The delete sees no product and the edit sees the category, both at once: the foreign
+    key decides, and the loser hears why (422 on category_id, or 409 not empty), never a
+    500."""
+    product = make_product()
+    for _ in range(5):
+        tea = categories.create_category("차")
+        outcomes = run_concurrently(app, lambda call: call(), [
+            (lambda: categories.delete_category(tea.id),),
+            (lambda: editing.update_product(product.id, category_id=tea.id),)])
+        counts = outcome_counts(outcomes)
+        assert counts in ({"ok": 1, "invalid_input": 1}, {"ok": 1, "category_not_empty": 1}), \
+            outcomes
+        db.session.remove()
+        shelf = db.session.get(Product, product.id).category_id
+        assert shelf == (tea.id if counts.get("category_not_empty") else None)
+        if shelf:
+            editing.update_product(product.id, category_id=None)
+            categories.delete_category(tea.id)
