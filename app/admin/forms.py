@@ -10,9 +10,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateTimeLocalField, HiddenField, IntegerField, SelectField,
                      StringField, SubmitField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
-                                Regexp)
+from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, NumberRange,
+                                Optional, Regexp)
 
+from app.catalog import category_rules
 from app.catalog.editing import (DELTA_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, REASON_MAX,
                                  STOCK_MAX)
 from app.formatting import format_won_text
@@ -35,6 +36,40 @@ def _max_length(limit: int):
     return Length(max=limit, message=lazy_gettext("At most %(max)s characters.", max=limit))
 
 
+def _id_or_blank(value):
+    """A select's choice: its id as text, ``""`` for none (the option "— none —")."""
+    return "" if value is None else str(value)
+
+
+def chosen_id(value: str):
+    """What a category select sent, for the service: None for none, else the id; text that
+    is no number goes on as it is, for the service to refuse."""
+    if not value:
+        return None
+    return int(value) if value.isdigit() and len(value) < 11 else value
+
+
+def category_choices(tree, *, none_label, exclude_id: int | None = None,
+                     tops_only: bool = False) -> list[tuple[str, str]]:
+    """Options for a category select from ``categories.admin_tree()``, in tree order:
+    "Top" and "Top › Sub", hidden ones marked. The services check the choice, so a
+    category deleted since the page was drawn is refused in words, not by WTForms."""
+    choices = [("", none_label)]
+
+    def label(category, prefix=""):
+        text = prefix + category.name
+        return text if category.is_visible else gettext("%(name)s (hidden)", name=text)
+
+    for row in tree:
+        if row.category.id == exclude_id:
+            continue
+        choices.append((str(row.category.id), label(row.category)))
+        if not tops_only:
+            choices += [(str(child.category.id), label(child.category, row.category.name + " › "))
+                        for child in row.children]
+    return choices
+
+
 class ProductForm(FlaskForm):
     name = StringField(lazy_gettext("Name (Korean)"), validators=[
         DataRequired(lazy_gettext("Enter the product's name.")), _max_length(NAME_MAX)])
@@ -47,6 +82,9 @@ class ProductForm(FlaskForm):
     description_en = TextAreaField(lazy_gettext("Description (English, optional)"),
                                    validators=[Optional(), _max_length(DESCRIPTION_MAX)])
     is_active = BooleanField(lazy_gettext("Visible in the shop"), default=True)
+    # Choices come from the categories at request time (category_choices).
+    category_id = SelectField(lazy_gettext("Category"), coerce=_id_or_blank,
+                              validate_choice=False)
     submit = SubmitField(lazy_gettext("Save"))
 
 
@@ -115,3 +153,37 @@ class ActionForm(FlaskForm):
 
 class CouponStatusForm(FlaskForm):
     status = HiddenField(validators=[DataRequired()])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(lazy_gettext("Name (Korean)"), validators=[
+        DataRequired(lazy_gettext("Enter the category's name.")),
+        _max_length(category_rules.NAME_MAX)])
+    name_en = StringField(lazy_gettext("Name (English, optional)"),
+                          validators=[Optional(), _max_length(category_rules.NAME_MAX)])
+    # Choices: the top categories (category_choices(..., tops_only=True)).
+    parent_id = SelectField(lazy_gettext("Parent category"), coerce=_id_or_blank,
+                            validate_choice=False)
+    slug = StringField(lazy_gettext("Address name (optional)"), validators=[
+        Optional(), Regexp(f"^(?:{category_rules.SLUG_PATTERN.pattern})$", message=lazy_gettext(
+            "An address name is 1 to %(max)s lowercase letters a-z, digits and hyphens, not "
+            "starting or ending with a hyphen.", max=category_rules.SLUG_MAX)),
+        _max_length(category_rules.SLUG_MAX)])
+    is_visible = BooleanField(lazy_gettext("Visible in the shop"), default=True)
+    submit = SubmitField(lazy_gettext("Create category"))
+
+
+class EditCategoryForm(CategoryForm):
+    submit = SubmitField(lazy_gettext("Save"))
+
+
+class CategoryMoveForm(FlaskForm):
+    """Move up (-1) or down (1) among its siblings."""
+
+    offset = HiddenField(validators=[AnyOf(["-1", "1"])])
+
+
+class CategoryVisibilityForm(FlaskForm):
+    """Show (1) or hide (0) in the shop."""
+
+    visible = HiddenField(validators=[AnyOf(["0", "1"])])

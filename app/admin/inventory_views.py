@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from app.admin.blueprint import ID, bp
 from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
-                             ProductForm)
-from app.catalog import csv_io, editing, queries, stock_imports
+                             ProductForm, category_choices, chosen_id)
+from app.catalog import categories, csv_io, editing, queries, stock_imports
 from app.db import utcnow
 from app.errors import DomainError, show_on_form
 from app.paging import page_arg
@@ -40,15 +40,22 @@ def products():
                            threshold=threshold, default_threshold=queries.LOW_STOCK_DEFAULT)
 
 
+def _with_categories(form: ProductForm) -> ProductForm:
+    form.category_id.choices = category_choices(categories.admin_tree(),
+                                                none_label=gettext("— none —"))
+    return form
+
+
 @bp.route("/products/new", methods=["GET", "POST"])
 def new_product():
-    form = NewProductForm()
+    form = _with_categories(NewProductForm())
     if form.validate_on_submit():
         try:
             product = editing.create_product(
                 form.name.data, form.price.data, form.stock.data, form.description.data,
                 form.is_active.data, actor_id=current_user.id, name_en=form.name_en.data,
-                description_en=form.description_en.data)
+                description_en=form.description_en.data,
+                category_id=chosen_id(form.category_id.data))
         except DomainError as error:
             show_on_form(form, error)
         else:
@@ -62,13 +69,14 @@ def new_product():
 @bp.route(f"/products/<{ID}:product_id>/edit", methods=["GET", "POST"])
 def edit_product(product_id: int):
     product = queries.get_product(product_id)
-    form = ProductForm(obj=product)
+    form = _with_categories(ProductForm(obj=product))
     if form.validate_on_submit():
         try:
             product = editing.update_product(
                 product_id, name=form.name.data, name_en=form.name_en.data,
                 price=form.price.data, description=form.description.data,
-                description_en=form.description_en.data, is_active=form.is_active.data)
+                description_en=form.description_en.data, is_active=form.is_active.data,
+                category_id=chosen_id(form.category_id.data))
         except DomainError as error:
             show_on_form(form, error)
         else:

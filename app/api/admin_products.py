@@ -8,36 +8,29 @@ what is written in each language rather than the request language's pick.
 from flask import g
 from flask_babel import gettext
 
-from app.api.common import admin_required, bp, json_body
+from app.api.common import admin_required, bp, json_body, only_fields
 from app.api.openapi import SECURED, json_content, path_id, problem_responses, ref
 from app.catalog import editing
 from app.db import MAX_ID
 from app.errors import InvalidInput
 
 TEXT_FIELDS = ("name", "name_en", "description", "description_en")
-CREATE_FIELDS = {"price", "stock", *TEXT_FIELDS}
-PATCH_FIELDS = {"price", "stock_delta", "reason", *TEXT_FIELDS}
-
-
-def _only(body: dict, allowed: set[str]) -> None:
-    """Unknown keys are refused: a typo such as ``"stock"`` in a PATCH must not pass silently."""
-    unknown = sorted(set(body) - allowed)
-    if unknown:
-        raise InvalidInput(gettext("Unknown fields: %(unknown)s. Allowed: %(allowed)s.",
-                               unknown=", ".join(unknown), allowed=", ".join(sorted(allowed))))
+CREATE_FIELDS = {"price", "stock", "category_id", *TEXT_FIELDS}
+PATCH_FIELDS = {"price", "stock_delta", "reason", "category_id", *TEXT_FIELDS}
 
 
 def product_json(product) -> dict:
     return {"id": product.id, "name": product.name, "name_en": product.name_en,
             "price": product.price, "stock": product.stock, "description": product.description,
-            "description_en": product.description_en, "is_active": product.is_active}
+            "description_en": product.description_en, "is_active": product.is_active,
+            "category_id": product.category_id}
 
 
 @bp.post("/admin/products")
 @admin_required
 def admin_create_product():
     body = json_body()
-    _only(body, CREATE_FIELDS)
+    only_fields(body, CREATE_FIELDS)
     for required in ("name", "price", "stock"):
         if required not in body:
             raise InvalidInput(gettext("'%(field)s' is required.", field=required),
@@ -45,7 +38,8 @@ def admin_create_product():
     product = editing.create_product(body["name"], body["price"], body["stock"],
                                      body.get("description", ""), actor_id=g.api_user_id,
                                      name_en=body.get("name_en"),
-                                     description_en=body.get("description_en"))
+                                     description_en=body.get("description_en"),
+                                     category_id=body.get("category_id"))
     return product_json(product), 201
 
 
@@ -53,8 +47,9 @@ def admin_create_product():
 @admin_required
 def admin_patch_product(product_id: int):
     body = json_body()
-    _only(body, PATCH_FIELDS)
-    fields = {name: body[name] for name in ("price", *TEXT_FIELDS) if name in body}
+    only_fields(body, PATCH_FIELDS)
+    fields = {name: body[name] for name in ("price", "category_id", *TEXT_FIELDS)
+              if name in body}
     product = editing.patch_product(product_id, fields, body.get("stock_delta"),
                                     body.get("reason"), actor_id=g.api_user_id)
     return product_json(product)
@@ -72,6 +67,9 @@ _TEXT_SCHEMAS = {
     "description_en": {"type": ["string", "null"], "maxLength": editing.DESCRIPTION_MAX,
                        "description": "English description; empty or null: none"},
 }
+_CATEGORY_ID_SCHEMA = {"type": ["integer", "null"], "minimum": 1, "maximum": MAX_ID,
+                       "description": "The product's category (GET /categories); null: none. "
+                                      "An unknown id is 422 invalid_input."}
 
 OPENAPI_SCHEMAS = {
     "NewProduct": {
@@ -80,6 +78,7 @@ OPENAPI_SCHEMAS = {
         "additionalProperties": False,
         "properties": {
             **_TEXT_SCHEMAS,
+            "category_id": _CATEGORY_ID_SCHEMA,
             "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
             "stock": {"type": "integer", "minimum": 0, "maximum": editing.STOCK_MAX,
                       "description": "Initial stock, recorded as an 'initial' stock movement."},
@@ -91,6 +90,7 @@ OPENAPI_SCHEMAS = {
         "minProperties": 1,
         "properties": {
             **_TEXT_SCHEMAS,
+            "category_id": _CATEGORY_ID_SCHEMA,
             "price": {"type": "integer", "minimum": 0, "maximum": editing.PRICE_MAX},
             "stock_delta": {
                 "type": "integer", "minimum": -editing.DELTA_MAX,
@@ -106,7 +106,7 @@ OPENAPI_SCHEMAS = {
     "AdminProduct": {
         "type": "object",
         "required": ["id", "name", "name_en", "price", "stock", "description",
-                     "description_en", "is_active"],
+                     "description_en", "is_active", "category_id"],
         "properties": {
             "id": {"type": "integer"}, "name": {"type": "string", "description": "Korean"},
             "name_en": {"type": ["string", "null"], "description": "English, if written"},
@@ -114,6 +114,7 @@ OPENAPI_SCHEMAS = {
             "description": {"type": "string", "description": "Korean"},
             "description_en": {"type": ["string", "null"], "description": "English, if written"},
             "is_active": {"type": "boolean", "description": "Shown in the shop."},
+            "category_id": {"type": ["integer", "null"], "description": "Its category, if any"},
         },
     },
 }
@@ -133,7 +134,8 @@ OPENAPI_PATHS = {
     },
     "/admin/products/{product_id}": {
         "patch": {
-            "summary": "Change a product's name or price, and/or adjust its stock (admin)",
+            "summary": "Change a product's name, price or category, and/or adjust its stock "
+                       "(admin)",
             "description": "All changes in one transaction: when the stock change is refused, "
                            "nothing else changes either.",
             "operationId": "adminPatchProduct",

@@ -56,6 +56,14 @@ def json_body() -> dict:
     return data
 
 
+def only_fields(body: dict, allowed: set[str]) -> None:
+    """Unknown keys are refused: a typo such as ``"stock"`` in a PATCH must not pass silently."""
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise InvalidInput(gettext("Unknown fields: %(unknown)s. Allowed: %(allowed)s.",
+                                   unknown=", ".join(unknown), allowed=", ".join(sorted(allowed))))
+
+
 def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 1_000_000) -> int:
     """A whole-number query parameter within bounds, or 422 ``invalid_input``."""
     raw = request.args.get(name)

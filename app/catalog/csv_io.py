@@ -18,6 +18,7 @@ from typing import NamedTuple
 
 from flask_babel import format_number, gettext, lazy_gettext
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
 
 from app.catalog.editing import DELTA_MAX, REASON_MAX
 from app.catalog.models import Product
@@ -26,9 +27,10 @@ from app.extensions import db
 
 CSV_MAX_BYTES = 1_000_000
 CSV_MAX_ROWS = 5_000
-# The English text comes last, so that the columns spreadsheets already use keep their places.
+# Newer columns come last (the English text, then the category's slug), so that the columns
+# spreadsheets already use keep their places.
 EXPORT_COLUMNS = ("id", "name", "price", "stock", "is_active", "description", "created_at",
-                  "name_en", "description_en")
+                  "name_en", "description_en", "category")
 # What the import page says it read a file as.
 ENCODING_NOTES = {"utf-8": lazy_gettext("Read as UTF-8"),
                   "cp949": lazy_gettext("Read as CP949 (Korean Excel)")}
@@ -47,11 +49,13 @@ def export_products_csv() -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
-    for product in db.session.scalars(select(Product).order_by(Product.id)):
+    products = select(Product).options(selectinload(Product.category)).order_by(Product.id)
+    for product in db.session.scalars(products):
         writer.writerow([product.id, _csv_cell(product.name), product.price, product.stock,
                          "yes" if product.is_active else "no", _csv_cell(product.description),
                          product.created_at.isoformat(), _csv_cell(product.name_en),
-                         _csv_cell(product.description_en)])
+                         _csv_cell(product.description_en),
+                         product.category.slug if product.category else ""])
     return out.getvalue().encode("utf-8-sig")
 
 

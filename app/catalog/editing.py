@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from flask_babel import format_number, gettext
 from sqlalchemy import select
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 
-from app.catalog.models import Product
+from app.catalog.models import Category, Product
 from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
 from app.db import is_id, retry_on_conflict, transaction
 from app.errors import InvalidInput
@@ -29,7 +29,8 @@ PRICE_MAX = 100_000_000  # the most a wallet can hold: dearer products could nev
 STOCK_MAX = 1_000_000
 DELTA_MAX = 1_000_000
 ADJUSTMENT_KINDS = ("receipt", "correction")
-EDITABLE_FIELDS = ("name", "name_en", "price", "description", "description_en", "is_active")
+EDITABLE_FIELDS = ("name", "name_en", "price", "description", "description_en", "is_active",
+                   "category_id")
 # An edit is a version-checked ORM write, and every sale or adjustment committed between its
 # read and its write bumps the version. Five attempts were not always enough against 20
 # concurrent adjustments on a loaded machine (tests/integration/test_inventory_concurrency.py).
@@ -96,6 +97,29 @@ def check_is_active(value) -> bool:
     return value
 
 
+def _unknown_category():
+    return InvalidInput(gettext("Choose a category from the list, or none."),
+                        field="category_id")
+
+
+def check_category_id(session, value) -> int | None:
+    """None (not shelved) or the id of a category that exists, read in ``session``'s
+    transaction; a category deleted after this check makes the write's foreign key refuse
+    it, which ``_flush_category`` answers the same way."""
+    if value is None:
+        return None
+    if not is_id(value) or session.get(Category, value) is None:
+        raise _unknown_category()
+    return value
+
+
+def _flush_category(session) -> None:
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _unknown_category() from None
+
+
 def check_reason(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(gettext("Say why the stock changes (e.g. 'delivery 4711', "
@@ -124,11 +148,14 @@ _CHECKS = {"name": check_name, "name_en": check_name_en, "price": check_price,
 
 
 def _clean_fields(fields: dict) -> dict:
+    """The checked fields; ``category_id`` passes as given: it is checked against the
+    categories inside the transaction that writes it."""
     unknown = sorted(set(fields) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput(gettext("These fields cannot be changed here: %(fields)s.",
                                    fields=", ".join(unknown)))
-    return {name: _CHECKS[name](value) for name, value in fields.items()}
+    return {name: _CHECKS[name](value) if name in _CHECKS else value
+            for name, value in fields.items()}
 
 
 def check_product_id(product_id) -> int:
@@ -160,20 +187,21 @@ def apply_stock_change(session, product_id: int, delta: int, kind: str, reason: 
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
 def create_product(name, price, stock, description="", is_active=True,
                    actor_id: int | None = None, *, name_en=None,
-                   description_en=None) -> Product:
+                   description_en=None, category_id=None) -> Product:
     """A new product; its initial stock is an ``initial`` movement so stock = Σ movements.
 
     ``name``/``description`` are the Korean text, ``name_en``/``description_en`` the optional
-    English (empty → none)."""
+    English (empty → none); ``category_id`` its shelf (None: none yet)."""
     name, price, stock = check_name(name), check_price(price), check_stock(stock)
     description, is_active = check_description(description), check_is_active(is_active)
     name_en, description_en = check_name_en(name_en), check_description_en(description_en)
     with transaction() as uow:
         product = Product(name=name, name_en=name_en, price=price, stock=0,
                           description=description, description_en=description_en,
-                          is_active=is_active)
+                          is_active=is_active,
+                          category_id=check_category_id(uow.session, category_id))
         uow.session.add(product)
-        uow.session.flush()
+        _flush_category(uow.session)
         if stock:
             # Stored as written here, in every language; the admin's product page shows it
             # translated (templates/admin/product.html).
@@ -188,16 +216,18 @@ def _update_fields(session, product_id: int, fields: dict) -> Product:
     product = session.get(Product, check_product_id(product_id))
     if product is None:
         raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+    if "category_id" in fields:
+        fields = {**fields, "category_id": check_category_id(session, fields["category_id"])}
     for name, value in fields.items():
         setattr(product, name, value)
-    session.flush()
+    _flush_category(session)
     return product
 
 
 @retry_on_conflict(attempts=WRITE_ATTEMPTS)
 def update_product(product_id: int, **fields) -> Product:
-    """Change the Korean or English name or description, the price or the visibility
-    (``is_active``).
+    """Change the Korean or English name or description, the price, the visibility
+    (``is_active``) or the category (``category_id``).
 
     An ORM write on the versioned row: a sale or adjustment committed since the row was read
     makes the flush fail with ``StaleDataError``, and the whole unit of work is retried on

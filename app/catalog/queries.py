@@ -8,7 +8,7 @@ from datetime import datetime
 
 from flask_babel import gettext
 from sqlalchemy import column, func, or_, select, table
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from app.accounts.models import User
 from app.catalog.editing import check_product_id
@@ -27,8 +27,9 @@ _orders = table("orders", column("id"), column("user_id"))
 def inventory_page(*, q: str = "", low_stock: int | None = None, page: int = 1,
                    per_page: int = 25):
     """Every product, hidden ones too; ``q`` matches the Korean or the English name (a
-    literal, case-insensitive part); ``low_stock`` keeps those with stock at or below it."""
-    query = select(Product)
+    literal, case-insensitive part); ``low_stock`` keeps those with stock at or below it.
+    Each product comes with its category (and that one's parent), for the list's column."""
+    query = select(Product).options(selectinload(Product.category))
     q = (q or "").strip()
     if q:
         pattern = like_pattern(q)

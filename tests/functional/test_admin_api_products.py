@@ -22,7 +22,7 @@ def test_create_product(client, admin_headers, admin_user, app):
     body = response.get_json()
     assert body == {"id": body["id"], "name": "Jasmine tea", "name_en": None, "price": 7_000,
                     "stock": 25, "description": "Floral.", "description_en": None,
-                    "is_active": True}
+                    "is_active": True, "category_id": None}
     with app.app_context():
         assert db.session.execute(select(StockMovement.delta, StockMovement.kind,
                                          StockMovement.actor_id)).all() == [
@@ -82,7 +82,8 @@ def test_patch_name_price_and_stock_together(client, admin_headers, admin_user, 
     assert response.status_code == 200
     assert response.get_json() == {"id": product.id, "name": "New", "name_en": None,
                                    "price": 1_500, "stock": 15, "description": "keep",
-                                   "description_en": None, "is_active": True}
+                                   "description_en": None, "is_active": True,
+                                   "category_id": None}
     response = client.patch(f"/api/v1/admin/products/{product.id}", headers=admin_headers,
                             json={"stock_delta": -15, "reason": "recount"})
     assert response.get_json()["stock"] == 0
@@ -157,9 +158,10 @@ def test_openapi_documents_the_admin_product_calls(client):
     schemas = document["components"]["schemas"]
     assert schemas["NewProduct"]["required"] == ["name", "price", "stock"]
     assert set(schemas["ProductPatch"]["properties"]) == {
-        "name", "name_en", "description", "description_en", "price", "stock_delta", "reason"}
+        "name", "name_en", "description", "description_en", "price", "stock_delta", "reason",
+        "category_id"}
     assert set(schemas["NewProduct"]["properties"]) == {
-        "name", "name_en", "description", "description_en", "price", "stock"}
+        "name", "name_en", "description", "description_en", "price", "stock", "category_id"}
     assert {"name_en", "description_en"} <= set(schemas["AdminProduct"]["required"])
     assert schemas["AdminProduct"]["properties"]["name_en"]["type"] == ["string", "null"]
 

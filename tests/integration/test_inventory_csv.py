@@ -22,7 +22,7 @@ def test_export_lists_every_product_with_a_header(ctx, make_product):
     assert data.startswith("\ufeff".encode())  # Excel then reads it as UTF-8
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0] == ["id", "name", "price", "stock", "is_active", "description", "created_at",
-                       "name_en", "description_en"]
+                       "name_en", "description_en", "category"]
     assert [r[:6] for r in rows[1:]] == [
         [str(tea.id), "Green tea", "8000", "4", "yes", 'Say "hi", ok'],
         # A cell a spreadsheet would run as a formula is neutralised.

@@ -17,7 +17,10 @@ PUBLIC_PAGES = {
     "shop.home", "catalog.product_list", "catalog.product_detail",
     "bestsellers.best_seller_list", "coupons.coupon_list", "accounts.login",
     "accounts.signup", "accounts.switch_language", "shop.healthz", "ops.readyz", "static",
+    "media.file",
 }
+# Files, not pages: they answer 200 only for a file that exists (tests of their own).
+FILE_ROUTES = {"static", "media.file"}
 # Answer Prometheus' bearer token, not a login (tests/functional/test_operations.py).
 SCRAPER_ONLY = {"ops.metrics"}
 PUBLIC_API = {
@@ -91,7 +94,7 @@ def test_public_pages_are_only_the_listed_ones_and_they_answer(app, client, one_
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
     assert PUBLIC_PAGES <= endpoints, PUBLIC_PAGES - endpoints
     for rule in _page_rules(app):
-        if rule.endpoint in PUBLIC_PAGES - {"static"}:
+        if rule.endpoint in PUBLIC_PAGES - FILE_ROUTES:
             if "GET" in rule.methods:
                 assert client.get(_path(rule, one_of_each)).status_code == 200, rule.rule
             else:  # the language switcher (no CSRF token): back to the page it was on
