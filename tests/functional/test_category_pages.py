@@ -73,6 +73,7 @@ def test_a_subcategory_page_has_the_full_trail(client, shop):
 
 @pytest.mark.parametrize("slug", ["knives", "attic", "boxes", "nope", "%00"])
 def test_a_hidden_or_unknown_category_is_the_shops_404_page(client, shop, slug):
+    assert client.get("/categories/kitchen").status_code == 200
     response = client.get(f"/categories/{slug}")
     assert response.status_code == 404
     assert "Browse products" in response.get_data(as_text=True)
@@ -96,6 +97,8 @@ def test_garbage_choices_give_the_default_list_never_an_error(client, shop):
     default = client.get("/products")
     assert garbage.status_code == 200
     assert _names(garbage.get_data(as_text=True)) == _names(default.get_data(as_text=True))
+    assert '<option value="recommended" selected>' in garbage.get_data(as_text=True)
+    assert re.search(r'name="max_price"[^>]*value=""', garbage.get_data(as_text=True))
     assert 'data-testid="clear-filters"' not in default.get_data(as_text=True)
 
 
