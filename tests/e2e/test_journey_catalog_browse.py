@@ -18,11 +18,11 @@ SHELF = [("Celadon Bowl", 24_000, 3, False), ("Blue Mug", 9_000, 5, True),
 
 
 @pytest.fixture
-def kitchen(app, monkeypatch, add_category, make_product, shelve):
+def kitchen(app, monkeypatch, category_row, make_product, shelve):
     monkeypatch.setitem(app.config, "PER_PAGE", 3)
-    top = add_category("주방", name_en="Kitchen", slug="kitchen", position=1)
-    mugs = add_category("머그", name_en="Mugs", slug="mugs", parent=top)
-    add_category("정원", name_en="Garden", slug="garden", position=2)
+    top = category_row("주방", name_en="Kitchen", slug="kitchen", position=1)
+    mugs = category_row("머그", name_en="Mugs", slug="mugs", parent=top)
+    category_row("정원", name_en="Garden", slug="garden", position=2)
     for name, price, stock, in_mugs in SHELF:
         shelve(make_product(name=name, price=price, stock=stock).id, mugs if in_mugs else top)
 

@@ -12,11 +12,11 @@ from tests.helpers import assert_problem
 
 
 @pytest.fixture
-def shop(add_category, make_product, shelve):
-    ids = {"kitchen": add_category("주방", name_en="Kitchen", slug="kitchen", position=1)}
-    ids["mugs"] = add_category("머그", name_en="Mugs", slug="mugs", parent=ids["kitchen"])
-    ids["knives"] = add_category("칼", slug="knives", parent=ids["kitchen"], visible=False)
-    ids["garden"] = add_category("정원", slug="garden", position=0)
+def shop(category_row, make_product, shelve):
+    ids = {"kitchen": category_row("주방", name_en="Kitchen", slug="kitchen", position=1)}
+    ids["mugs"] = category_row("머그", name_en="Mugs", slug="mugs", parent=ids["kitchen"])
+    ids["knives"] = category_row("칼", slug="knives", parent=ids["kitchen"], visible=False)
+    ids["garden"] = category_row("정원", slug="garden", position=0)
     for name, price, stock, category in [("Bowl", 3_000, 5, "kitchen"),
                                          ("Blue Mug", 1_000, 0, "mugs"),
                                          ("Red Mug", 3_000, 2, "mugs"),

@@ -33,14 +33,14 @@ def _pager_hrefs(html: str) -> list[str]:
 
 
 @pytest.fixture
-def shop(add_category, make_product, shelve):
+def shop(category_row, make_product, shelve):
     """Kitchen (Mugs shown, Knives hidden) and Garden; a hidden Attic with Boxes."""
-    ids = {"kitchen": add_category("Kitchen", position=1, name_en=None)}
-    ids["mugs"] = add_category("Mugs", parent=ids["kitchen"])
-    ids["knives"] = add_category("Knives", parent=ids["kitchen"], visible=False)
-    ids["garden"] = add_category("Garden", position=0)
-    ids["attic"] = add_category("Attic", visible=False, position=2)
-    ids["boxes"] = add_category("Boxes", parent=ids["attic"])
+    ids = {"kitchen": category_row("Kitchen", position=1, name_en=None)}
+    ids["mugs"] = category_row("Mugs", parent=ids["kitchen"])
+    ids["knives"] = category_row("Knives", parent=ids["kitchen"], visible=False)
+    ids["garden"] = category_row("Garden", position=0)
+    ids["attic"] = category_row("Attic", visible=False, position=2)
+    ids["boxes"] = category_row("Boxes", parent=ids["attic"])
     for name, price, stock, category in [("Bowl", 3_000, 5, "kitchen"),
                                          ("Blue Mug", 1_000, 0, "mugs"),
                                          ("Red Mug", 3_000, 2, "mugs"),

@@ -28,14 +28,14 @@ def today(ctx):
 
 
 @pytest.fixture
-def kitchen(ctx, add_category, make_product, shelve):
+def kitchen(ctx, category_row, make_product, shelve):
     """Kitchen (top) with Mugs (shown) and Knives (hidden); Garden, a second top. Products,
     oldest first: A 3,000 in Kitchen; B 1,000 in Mugs, sold out; C 3,000 in Mugs; D 2,000 in
     Knives; E 5,000 in Garden; F 4,000 in no category."""
-    ids = {"kitchen": add_category("Kitchen", position=1)}
-    ids["mugs"] = add_category("Mugs", parent=ids["kitchen"], position=2)
-    ids["knives"] = add_category("Knives", parent=ids["kitchen"], position=1, visible=False)
-    ids["garden"] = add_category("Garden", position=0)
+    ids = {"kitchen": category_row("Kitchen", position=1)}
+    ids["mugs"] = category_row("Mugs", parent=ids["kitchen"], position=2)
+    ids["knives"] = category_row("Knives", parent=ids["kitchen"], position=1, visible=False)
+    ids["garden"] = category_row("Garden", position=0)
     for name, price, stock, category in [("A", 3_000, 5, "kitchen"), ("B", 1_000, 0, "mugs"),
                                          ("C", 3_000, 2, "mugs"), ("D", 2_000, 9, "knives"),
                                          ("E", 5_000, 1, "garden"), ("F", 4_000, 3, None)]:
@@ -81,9 +81,9 @@ def test_filters_and_search_combine(kitchen, make_product, shelve):
     assert listed(ListChoices(q="mug stoneware", in_stock=True)) == []
 
 
-def test_the_tree_is_the_shown_categories_in_order(kitchen, add_category):
-    hidden_top = add_category("Attic", position=-1, visible=False)
-    add_category("Boxes", parent=hidden_top)
+def test_the_tree_is_the_shown_categories_in_order(kitchen, category_row):
+    hidden_top = category_row("Attic", position=-1, visible=False)
+    category_row("Boxes", parent=hidden_top)
 
     tree = shelves.visible_tree()
 
@@ -108,9 +108,9 @@ def test_an_unknown_or_hidden_category_is_not_found(kitchen, slug):
         shelves.shelf_by_slug(slug)
 
 
-def test_a_subcategory_of_a_hidden_top_is_hidden_too(kitchen, add_category):
-    attic = add_category("Attic", visible=False)
-    boxes = add_category("Boxes", parent=attic)
+def test_a_subcategory_of_a_hidden_top_is_hidden_too(kitchen, category_row):
+    attic = category_row("Attic", visible=False)
+    boxes = category_row("Boxes", parent=attic)
     for find in (lambda: shelves.shelf_by_slug("boxes"), lambda: shelves.shelf_by_id(boxes),
                  lambda: shelves.shelf_by_id(2**40)):
         with pytest.raises(shelves.CategoryNotFound):
