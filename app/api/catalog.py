@@ -1,27 +1,43 @@
 """GET /products, GET /products/{id}: the catalog, readable without a token.
 
 A product's ``name`` and ``description`` are in the language ``Accept-Language`` asks for
-(English falls back to Korean where the shop wrote none), like the pages."""
+(English falls back to Korean where the shop wrote none), like the pages. The list takes the
+same choices as the shop's pages, read strictly (app/catalog/choices.py): a value outside the
+document is 422 ``invalid_input`` naming the parameter; ``category`` names a shown category
+(else 404 ``category_not_found``, as its page would be) and lists it with its subcategories.
+"""
 
 from flask import request
 
 from app.api.common import bp, int_arg
 from app.api.openapi import json_content, path_id, problem_responses, ref
-from app.catalog import services
+from app.catalog import services, shelves
+from app.catalog.choices import SORTS, ListChoices
+from app.catalog.editing import PRICE_MAX
+from app.db import MAX_ID
 
 DEFAULT_PER_PAGE = 20
 
 
 def product_summary(product) -> dict:
+    """A product as lists show it: with its shown category (null when it has none, or when
+    shoppers cannot see it) and its images, main first, each in every stored size."""
+    category = product.category if shelves.is_shown(product.category) else None
     return {"id": product.id, "name": product.display_name, "price": product.price,
-            "stock": product.stock}
+            "stock": product.stock,
+            "category": {"id": category.id, "name": category.display_name} if category else None,
+            "images": [{"id": image.id, "alt": image.alt or product.display_name,
+                        "sizes": image.variants} for image in product.images]}
 
 
 @bp.get("/products")
 def list_products():
     page = int_arg("page", 1, maximum=services.MAX_PAGE)
     per_page = int_arg("per_page", DEFAULT_PER_PAGE, maximum=services.MAX_PER_PAGE)
-    result = services.list_products(request.args.get("q"), page, per_page)
+    choices = ListChoices.from_api_args(request.args)
+    category_id = int_arg("category", None, maximum=MAX_ID)
+    category_ids = shelves.shelf_by_id(category_id).category_ids if category_id else None
+    result = services.list_products(choices, page, per_page, category_ids=category_ids)
     return {"items": [product_summary(p) for p in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total}
 
@@ -32,11 +48,36 @@ def get_product(product_id: int):
     return {**product_summary(product), "description": product.display_description}
 
 
+_SIZE = {
+    "type": "object",
+    "required": ["width", "height", "url"],
+    "properties": {"width": {"type": "integer", "minimum": 1},
+                   "height": {"type": "integer", "minimum": 1},
+                   "url": {"type": "string"}},
+}
 _PRODUCT_PROPERTIES = {
     "id": {"type": "integer"},
     "name": {"type": "string"},
     "price": {"type": "integer", "minimum": 0, "description": "won"},
     "stock": {"type": "integer", "minimum": 0},
+    "category": {
+        "description": "The product's category, null when it has none shown",
+        "oneOf": [{"type": "null"}, {
+            "type": "object", "required": ["id", "name"],
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}}],
+    },
+    "images": {
+        "type": "array",
+        "description": "Main image first; each in every stored width, smallest first",
+        "items": {
+            "type": "object",
+            "required": ["id", "alt", "sizes"],
+            "properties": {"id": {"type": "integer"},
+                           "alt": {"type": "string",
+                                   "description": "What it shows; the product's name if unset"},
+                           "sizes": {"type": "array", "items": _SIZE}},
+        },
+    },
 }
 
 OPENAPI_SCHEMAS = {
@@ -65,13 +106,32 @@ OPENAPI_SCHEMAS = {
 OPENAPI_PATHS = {
     "/products": {
         "get": {
-            "summary": "Active products, newest first, optionally searched",
+            "summary": "Active products, sorted, filtered, optionally searched",
             "operationId": "listProducts",
             "parameters": [
                 {"name": "q", "in": "query", "required": False,
                  "description": ("Words that must all occur, in any order and any case, in the "
                                  "name or description (taken literally)"),
                  "schema": {"type": "string"}},
+                {"name": "category", "in": "query", "required": False,
+                 "description": ("A shown category's id: its products and its shown "
+                                 "subcategories' (404 category_not_found otherwise)"),
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+                {"name": "sort", "in": "query", "required": False,
+                 "description": ("recommended: most units sold in the last "
+                                 f"{services.RECOMMENDED_DAYS} shop days first; newest; "
+                                 "price_asc; price_desc. Ties: newest first"),
+                 "schema": {"type": "string", "enum": list(SORTS), "default": "recommended"}},
+                {"name": "min_price", "in": "query", "required": False,
+                 "description": ("Lowest price in won, inclusive (above max_price: nothing "
+                                 "matches)"),
+                 "schema": {"type": "integer", "minimum": 0, "maximum": PRICE_MAX}},
+                {"name": "max_price", "in": "query", "required": False,
+                 "description": "Highest price in won, inclusive",
+                 "schema": {"type": "integer", "minimum": 0, "maximum": PRICE_MAX}},
+                {"name": "in_stock", "in": "query", "required": False,
+                 "description": "true: only products with stock left",
+                 "schema": {"type": "boolean", "default": False}},
                 {"name": "page", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": services.MAX_PAGE,
                             "default": 1}},
@@ -82,7 +142,7 @@ OPENAPI_PATHS = {
             "responses": {
                 "200": {"description": "A page of products",
                         "content": json_content(ref("ProductPage"))},
-                **problem_responses(422),
+                **problem_responses(404, 422),
             },
         }
     },

@@ -64,7 +64,8 @@ def only_fields(body: dict, allowed: set[str]) -> None:
                                    unknown=", ".join(unknown), allowed=", ".join(sorted(allowed))))
 
 
-def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int = 1_000_000) -> int:
+def int_arg(name: str, default: int | None, *, minimum: int = 1,
+            maximum: int = 1_000_000) -> int | None:
     """A whole-number query parameter within bounds, or 422 ``invalid_input``."""
     raw = request.args.get(name)
     if raw is None or raw == "":

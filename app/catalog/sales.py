@@ -6,11 +6,11 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Insert, Update, true
+from sqlalchemy import Insert, ScalarSelect, Update, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from app.catalog.models import ProductDailySales
+from app.catalog.models import Product, ProductDailySales
 from app.writes import compare_and_set, row_select
 
 
@@ -47,3 +47,18 @@ def record_units(session, product_id: int, units: int, day: date) -> None:
     dialect = session.get_bind().dialect.name
     session.execute(count_sold(product_id, units, day, dialect=dialect) if units >= 0
                     else uncount_sold(product_id, -units, day))
+
+
+def units_sold_since(first_day: date) -> ScalarSelect:
+    """A product's units sold from ``first_day`` (a shop day) on, 0 when none: a scalar
+    subquery correlated to ``Product.id``, for ordering a product list by what sells.
+
+    Correlated rather than one GROUP BY over the window joined back: a category page or a
+    search narrows the products first, and each of those then costs one range read of the
+    primary key (product_id, day), so the page does not aggregate the whole shop's sales.
+    """
+    return (select(func.coalesce(func.sum(ProductDailySales.units), 0))
+            .where(ProductDailySales.product_id == Product.id,
+                   ProductDailySales.day >= first_day)
+            .correlate(Product)
+            .scalar_subquery())

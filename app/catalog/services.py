@@ -1,44 +1,82 @@
-"""Catalog reads: the product list with search, and one product.
+"""Catalog reads: the product list (search, category, sort and filters), and one product.
 
 Shoppers only ever see active products; a hidden product is as absent as an unknown one.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
-from app.catalog.models import Product
+from app.catalog.choices import ListChoices
+from app.catalog.models import Category, Product
+from app.catalog.sales import shop_day, units_sold_since
 from app.catalog.search import matching_every_word
 from app.catalog.stock import ProductNotFound
-from app.db import is_id
+from app.db import is_id, utcnow
 from app.extensions import db
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
+# "Recommended" ranks by the units sold on this many shop days, today included.
+RECOMMENDED_DAYS = 30
+DEFAULT_CHOICES = ListChoices()
 # Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found", not
 # an out-of-range error from the driver.
 
 
-def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
-    """Active products, newest first, containing every word of ``q`` (in any order,
-    case-insensitive) somewhere in their Korean or English name or description, so a shopper
-    finds a product in either language whichever language the page speaks.
+def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_page: int = 12,
+                  *, category_ids: list[int] | None = None):
+    """A page of active products as ``choices`` ask (app/catalog/choices.py), from the
+    categories ``category_ids`` when given (a category page: the category and its shown
+    subcategories).
 
-    ``q`` is plain text: ``%``, ``_``, ``\\`` and quotes match themselves; a blank ``q``
-    lists everything. Newest first
-    (by id, which is also unique, so pages never overlap or skip a product) puts new
-    arrivals on the first page. ``page`` is clamped to 1..MAX_PAGE and ``per_page`` to
-    1..MAX_PER_PAGE, so any number a URL carries gives a page, never a database error; a
-    page past the last is empty. Returns a Flask-SQLAlchemy ``Pagination``.
+    - ``q``: every word must occur, in any order and any case, in the Korean or English name
+      or description (app/catalog/search.py), so a shopper finds a product in either language
+      whichever language the page speaks. Plain text: ``%``, ``_``, ``\\`` match themselves.
+    - ``min_price``/``max_price``: won, inclusive; ``in_stock``: stock above 0.
+    - ``sort``: ``recommended`` (units sold in the last ``RECOMMENDED_DAYS`` shop days, most
+      first), ``newest``, ``price_asc``, ``price_desc``. Every order ends with the product id,
+      which is unique, so pages never overlap or skip a product; equal sales or prices show
+      the newest first.
+
+    ``page`` is clamped to 1..MAX_PAGE and ``per_page`` to 1..MAX_PER_PAGE, so any number a
+    URL carries gives a page, never a database error; a page past the last is empty. The
+    page's images and categories are loaded with it (two more queries, whatever its size).
+    Returns a Flask-SQLAlchemy ``Pagination``.
     """
-    query = select(Product).where(Product.is_active.is_(True))
-    query = query.where(*matching_every_word(q))
-    query = query.order_by(Product.id.desc())
+    query = (select(Product).where(Product.is_active.is_(True), *matching_every_word(choices.q))
+             .options(selectinload(Product.images),
+                      # A self-referential "joined" default stops at the first level: asked
+                      # for, the parents come in the categories' own query (breadcrumbs).
+                      selectinload(Product.category).joinedload(Category.parent)))
+    if category_ids is not None:
+        query = query.where(Product.category_id.in_(category_ids))
+    if choices.min_price is not None:
+        query = query.where(Product.price >= choices.min_price)
+    if choices.max_price is not None:
+        query = query.where(Product.price <= choices.max_price)
+    if choices.in_stock:
+        query = query.where(Product.stock > 0)
+    query = query.order_by(*_order(choices.sort))
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     return db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
                        error_out=False)
+
+
+def _order(sort: str) -> tuple:
+    if sort == "price_asc":
+        return Product.price.asc(), Product.id.desc()
+    if sort == "price_desc":
+        return Product.price.desc(), Product.id.desc()
+    if sort == "recommended":
+        first_day = shop_day(utcnow()) - timedelta(days=RECOMMENDED_DAYS - 1)
+        return units_sold_since(first_day).desc(), Product.id.desc()
+    return (Product.id.desc(),)
 
 
 def get_product(product_id: int) -> Product:

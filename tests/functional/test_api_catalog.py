@@ -16,8 +16,10 @@ def test_list_products_shape_newest_first_and_only_active(client, make_product):
     assert response.mimetype == "application/json"
     assert response.get_json() == {
         "items": [
-            {"id": pear.id, "name": "Pear Box", "price": 59_000, "stock": 0},
-            {"id": tea.id, "name": "Green Tea", "price": 24_000, "stock": 35},
+            {"id": pear.id, "name": "Pear Box", "price": 59_000, "stock": 0,
+             "category": None, "images": []},
+            {"id": tea.id, "name": "Green Tea", "price": 24_000, "stock": 35,
+             "category": None, "images": []},
         ],
         "page": 1,
         "per_page": 20,
@@ -74,7 +76,8 @@ def test_get_product(client, make_product):
     response = client.get(f"/api/v1/products/{product.id}")
     assert response.status_code == 200
     assert response.get_json() == {"id": product.id, "name": "Onggi Crock", "price": 68_000,
-                                   "stock": 12, "description": "Hand thrown."}
+                                   "stock": 12, "description": "Hand thrown.",
+                                   "category": None, "images": []}
 
 
 @pytest.mark.parametrize("product_id", ["999", "0", "99999999999999999999"])
@@ -102,12 +105,15 @@ def test_catalog_reads_ignore_a_bad_token(client, make_product):
 def test_openapi_describes_the_catalog(client):
     document = client.get("/api/v1/openapi.json").get_json()
     listing = document["paths"]["/products"]["get"]
-    assert {p["name"] for p in listing["parameters"]} == {"q", "page", "per_page", "Accept-Language"}
+    assert {p["name"] for p in listing["parameters"]} == {
+        "q", "category", "sort", "min_price", "max_price", "in_stock", "page", "per_page",
+        "Accept-Language"}
     assert "security" not in listing
     assert set(document["paths"]["/products/{id}"]["get"]["responses"]) == {"200", "404"}
     schemas = document["components"]["schemas"]
     assert set(schemas["ProductPage"]["required"]) == {"items", "page", "per_page", "total"}
-    assert set(schemas["Product"]["required"]) == {"id", "name", "price", "stock", "description"}
+    assert set(schemas["Product"]["required"]) == {"id", "name", "price", "stock", "description",
+                                                    "category", "images"}
 
 
 def test_search_with_a_nul_character_is_refused_naming_q(client, make_product,

@@ -12,6 +12,7 @@ import re
 import pytest
 
 from app.catalog.models import Product
+from app.catalog.choices import ListChoices
 from app.catalog.services import list_products
 from app.coupons.models import Coupon
 from app.db import transaction
@@ -131,7 +132,8 @@ def test_the_switcher_offers_the_other_language_and_returns_with_the_query(clien
 
 def _found(app, q: str) -> list[str]:
     with app.app_context():
-        names = [product.name for product in list_products(q, per_page=100).items]
+        names = [product.name
+                 for product in list_products(ListChoices(q=q), per_page=100).items]
         db.session.remove()
         return names
 

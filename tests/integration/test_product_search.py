@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from app.catalog import services
+from app.catalog.choices import ListChoices
 from app.catalog.models import Product
 from app.catalog.search import matching_every_word
 from app.extensions import db
@@ -14,7 +15,7 @@ NEWEST_FIRST = ["찻잔 세트", "snake_case 머그", "100% 면 양말", "보성
 
 
 def _found(q):
-    return [p.name for p in services.list_products(q, per_page=100).items]
+    return [p.name for p in services.list_products(ListChoices(q=q), per_page=100).items]
 
 
 @pytest.mark.parametrize(("q", "expected"), [

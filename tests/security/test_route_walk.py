@@ -14,7 +14,8 @@ import pytest
 from tests.helpers import csrf_token
 
 PUBLIC_PAGES = {
-    "shop.home", "catalog.product_list", "catalog.product_detail",
+    "shop.home", "catalog.product_list", "catalog.product_detail", "catalog.category_tree",
+    "catalog.category_page",
     "bestsellers.best_seller_list", "coupons.coupon_list", "accounts.login",
     "accounts.signup", "accounts.switch_language", "shop.healthz", "ops.readyz", "static",
     "media.file",
@@ -25,6 +26,7 @@ FILE_ROUTES = {"static", "media.file"}
 SCRAPER_ONLY = {"ops.metrics"}
 PUBLIC_API = {
     ("GET", "/products"), ("GET", "/products/{}"), ("GET", "/products/best-sellers"),
+    ("GET", "/categories"),
     ("POST", "/users"), ("POST", "/tokens"),
 }
 API_PREFIX = "/api/v1"
