@@ -41,12 +41,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import event, insert, select, text  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.catalog.choices import ListChoices  # noqa: E402
 from app.catalog.models import Category, Product  # noqa: E402
 from app.catalog.sales import shop_day  # noqa: E402
 from app.catalog.services import list_products  # noqa: E402
+from app.catalog.shelves import shelf_by_slug  # noqa: E402
 from app.db import utcnow  # noqa: E402
 from app.extensions import db  # noqa: E402
 from bench.catalog_words import (BRANDS, COLOURS, FEATURES, ORIGINS, PRICE_RANGES,  # noqa: E402
@@ -165,18 +167,20 @@ def build(app, products: int) -> None:
 
 
 def queries() -> dict[str, dict]:
-    """The measured lists: the fullest top category (its subcategories' products) sorted by
-    price and by recommendation, and the two searches (in the default order)."""
+    """The measured lists, as ``list_products`` arguments: the fullest top category's page
+    (its own and its subcategories' products) sorted by price and by recommendation, the two
+    searches in the default order (recommended), and every product in it (/products)."""
     fullest = db.session.execute(text("""
         SELECT c.slug FROM categories c JOIN categories s ON s.parent_id = c.id
         JOIN products p ON p.category_id = s.id
         GROUP BY c.slug ORDER BY count(*) DESC LIMIT 1""")).scalar_one()
-    category = db.session.scalars(select(Category).where(Category.slug == fullest)).one()
+    shelf = {"category_ids": shelf_by_slug(fullest).category_ids}
     return {
-        "category-price": {"category": category, "sort": "price_asc"},
-        "category-recommended": {"category": category, "sort": "recommended"},
-        "korean-search": {"q": KOREAN_SEARCH},
-        "english-search": {"q": ENGLISH_SEARCH},
+        "category-price": {"choices": ListChoices(sort="price_asc"), **shelf},
+        "category-recommended": {"choices": ListChoices(sort="recommended"), **shelf},
+        "korean-search": {"choices": ListChoices(q=KOREAN_SEARCH)},
+        "english-search": {"choices": ListChoices(q=ENGLISH_SEARCH)},
+        "all-recommended": {"choices": ListChoices()},
     }
 
 
@@ -261,7 +265,7 @@ def main() -> int:
             chosen = {name: chosen[name] for name in args.only.split(",")}
         results = {name: measure(name, kwargs, args.runs) for name, kwargs in chosen.items()}
         for name, (_, _, _, plans) in results.items():
-            print(f"\n=== {name} {chosen[name]}\n{plans}")
+            print(f"\n=== {name}\n{plans}")
         print(f"\n| query | matches | median ms | p95 ms ({args.runs} runs) |")
         print("|---|---:|---:|---:|")
         for name, (median, p95, total, _) in results.items():
