@@ -63,7 +63,7 @@ from app import create_app
 from app.accounts.models import ApiToken, User
 from app.accounts.services import _token_digest, remember_token
 from app.audit.services import run_audit
-from app.catalog.models import Product, StockMovement
+from app.catalog.models import Category, Product, ProductImage, StockMovement
 from app.coupons.models import Coupon, UserCoupon
 from app.db import utcnow
 from app.exports.models import ExportEvent
@@ -73,9 +73,13 @@ from app.wallet.models import LedgerEntry, Wallet
 SCENARIOS = ("hello", "browse", "best-sellers", "flash-sale", "hot-checkout",
              "checkout-spread", "coupon-rush", "wallet-storm")
 RATIOS = (("hot-checkout", "checkout-spread", 0.7), ("checkout-spread", "hello", 0.2),
-          ("coupon-rush", "hello", 0.4), ("best-sellers", "hello", 0.8))
+          ("coupon-rush", "hello", 0.4), ("best-sellers", "hello", 0.8),
+          # Issue 16: lists with categories, sorts and searches no slower than before them.
+          ("browse", "hello", 0.2))
 SHOPPER_BALANCE = 1_000_000
 PRICE = 1_000
+# What the browse scenario's products are called, so its two-word searches find some.
+BROWSE_WORDS = ("mug", "lamp", "bowl", "tote", "kettle")
 
 
 @dataclass
@@ -263,21 +267,58 @@ class Data:
                 remember_token(digest, user_id)
         return list(zip(ids, tokens))
 
-    def products(self, n: int, stock: int) -> list[int]:
+    def products(self, n: int, stock: int, category_ids: list[int] | None = None
+                 ) -> list[int]:
+        """``n`` products; with ``category_ids``, spread over them, each named after one of
+        BROWSE_WORDS with one drawn picture's rows (no files: pages only link them), and
+        prices from 1,000 to 50,000 won, as the browse scenario's lists need."""
         now = utcnow()
         with self.app.app_context():
             session = db.session
+            rows = [{"name": f"Bench product {self.seq}-{i}", "description": "A bench product.",
+                     "price": PRICE, "stock": stock, "is_active": True, "created_at": now,
+                     "version": 1} for i in range(n)]
+            for i, row in enumerate(rows if category_ids else []):
+                word = BROWSE_WORDS[i % len(BROWSE_WORDS)]
+                row.update(name=f"Bench {word} {self.seq}-{i}", name_en=f"Bench {word} {i}",
+                           price=1_000 * (1 + i * 7 % 50), image_count=1,
+                           category_id=category_ids[i % len(category_ids)])
             ids = session.scalars(
                 insert(Product).returning(Product.id, sort_by_parameter_order=True),
-                [{"name": f"Bench product {self.seq}-{i}", "description": "A bench product.",
-                  "price": PRICE, "stock": stock, "is_active": True, "created_at": now,
-                  "version": 1} for i in range(n)]).all()
+                rows).all()
             self.seq += 1
             session.execute(insert(StockMovement), [
                 {"product_id": i, "delta": stock, "kind": "initial", "reason": "bench",
                  "created_at": now} for i in ids])
+            if category_ids:
+                session.execute(insert(ProductImage), [
+                    {"product_id": i, "position": 0, "digest": f"{i:064x}", "alt": "",
+                     "sizes": [[320, 320], [640, 640], [1280, 1280]], "created_at": now}
+                    for i in ids])
             session.commit()
         return list(ids)
+
+    def shelves(self) -> tuple[list[str], list[int]]:
+        """Two top categories of two subcategories each, written once: the slugs of all six
+        and the ids of the four subcategories (where products go)."""
+        with self.app.app_context():
+            session = db.session
+            existing = session.scalars(select(Category.slug).order_by(Category.id)).all()
+            if not existing:
+                for top in ("kitchen", "home"):
+                    parent = session.scalar(insert(Category).returning(Category.id), {
+                        "name": top, "name_en": top, "slug": top, "position": 0,
+                        "is_visible": True, "created_at": utcnow()})
+                    session.execute(insert(Category), [
+                        {"name": f"{top} {n}", "name_en": f"{top} {n}", "slug": f"{top}-{n}",
+                         "position": n, "is_visible": True, "created_at": utcnow(),
+                         "parent_id": parent} for n in (1, 2)])
+                session.commit()
+            slugs = session.scalars(select(Category.slug).order_by(Category.id)).all()
+            subs = session.scalars(select(Category.id).where(Category.parent_id.is_not(None))
+                                   .order_by(Category.id)).all()
+            db.session.remove()
+        return list(slugs), list(subs)
 
     def coupon(self, quantity: int) -> int:
         now = utcnow()
@@ -405,9 +446,23 @@ def scenario_hello(stack, data, sizes):
     return result
 
 
+def browse_lists(slugs: list[str]) -> list[str]:
+    """The product lists a shopper opens: every product, category pages and two-word
+    searches, in each sort, with a price range or "in stock only" now and then."""
+    top, sub = slugs[0], slugs[2]
+    return ["/products?page=1", "/products?page=2", f"/categories/{top}",
+            f"/categories/{sub}?sort=price_asc", f"/categories/{top}?sort=newest&page=2",
+            f"/categories/{sub}?sort=price_desc&in_stock=1", "/products?q=bench+mug",
+            "/products?q=mug+bench&sort=price_asc&min_price=5000&max_price=30000",
+            "/products?q=bench+lamp&sort=newest&in_stock=1", f"/categories/{top}?max_price=20000"]
+
+
 def scenario_browse(stack, data, sizes):
-    ids = data.products(50, stock=1_000)
-    calls = [Call("GET", f"/products?page={1 + i % 4}") if i % 3 == 0
+    """A third product lists (browse_lists), two thirds product pages."""
+    slugs, shelves = data.shelves()
+    ids = data.products(50, stock=1_000, category_ids=shelves)
+    lists = browse_lists(slugs)
+    calls = [Call("GET", lists[i // 3 % len(lists)]) if i % 3 == 0
              else Call("GET", f"/products/{ids[i % len(ids)]}") for i in range(sizes.reads)]
     result = fire(stack, "browse", calls)
     check(result, {"200": sizes.reads})
@@ -620,8 +675,11 @@ def warm_up(stack: Stack, data: Data) -> None:
     (product,) = data.products(1, stock=1_000_000)
     shoppers = data.shoppers(stack.args.connections)
     coupon = data.coupon(1_000)
+    slugs, shelves = data.shelves()
+    data.products(4, stock=1_000, category_ids=shelves)
     calls = [Call("GET", "/healthz"), Call("GET", "/products"),
-             Call("GET", f"/products/{product}"), Call("GET", "/api/v1/products/best-sellers")]
+             Call("GET", f"/products/{product}"), Call("GET", "/api/v1/products/best-sellers"),
+             *(Call("GET", path) for path in browse_lists(slugs))]
     calls = calls * stack.args.connections * 2
     for _, token in shoppers:
         calls += [order_call(token, product), Call("POST", f"/api/v1/coupons/{coupon}/claims",
