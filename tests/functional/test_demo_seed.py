@@ -1,8 +1,33 @@
 """flask seed-demo: a complete demo shop on the first run, nothing changed on the next."""
 
+import re
+
 from app.accounts import services as accounts
+from app.catalog.categories import create_category
 from app.shop import demo
 from tests.helpers import bearer_header, column, totals, wallet_of
+
+HANGUL = re.compile("[가-힣]")
+
+
+def _check_shelves(state) -> None:
+    """Six top categories in Korean and English, two with subcategories, every product on
+    one, each top category with products."""
+    categories = {row["id"]: row for row in state["categories"]}
+    tops = [row for row in categories.values() if row["parent_id"] is None]
+    assert len(tops) == 6 and len(categories) == len(demo.CATEGORIES)
+    assert all(HANGUL.search(row["name"]) and row["name_en"] and row["is_visible"]
+               for row in categories.values())
+    assert len({row["parent_id"] for row in categories.values()} - {None}) == 2
+    assert all(categories[row["parent_id"]]["parent_id"] is None
+               for row in categories.values() if row["parent_id"])
+    shelf_of = {row["id"]: row["parent_id"] or row["id"] for row in categories.values()}
+    products = state["products"]
+    assert all(product["category_id"] in categories for product in products)
+    per_top = {top["id"]: 0 for top in tops}
+    for product in products:
+        per_top[shelf_of[product["category_id"]]] += 1
+    assert all(8 <= count <= 12 for count in per_top.values()), per_top
 
 
 def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
@@ -16,12 +41,12 @@ def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
 
     state = db_snapshot()
     stock = column(state, "products", "stock")
-    assert len(stock) == len(demo.PRODUCTS) == 20
+    assert len(stock) == len(demo.PRODUCTS) == 61
     assert sorted(stock.values()) == sorted(product.stock for product in demo.PRODUCTS)
-    assert sum(1 for units in stock.values() if units == 0) == 1
-    assert sum(1 for units in stock.values() if 0 < units <= 5) >= 2
+    assert sum(1 for units in stock.values() if units == 0) == 5
+    assert sum(1 for units in stock.values() if 0 < units <= 5) >= 5
     # Stock is the sum of its movements: every stocked product got one "initial" movement.
-    assert len(state["stock_movements"]) == 19
+    assert len(state["stock_movements"]) == 56
     assert totals(state, "stock_movements", "delta", by="product_id") == {
         pid: units for pid, units in stock.items() if units}
     assert {movement["kind"] for movement in state["stock_movements"]} == {"initial"}
@@ -40,6 +65,7 @@ def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
     assert {emails[user_id]: balance for user_id, balance in balances.items()} == {
         "admin@storefront.test": 0, "shopper@storefront.test": 50_000}
     assert len(state["ledger_entries"]) == 1
+    _check_shelves(state)
 
     second = runner.invoke(args=["seed-demo"])
 
@@ -72,6 +98,7 @@ def test_seed_demo_leaves_an_existing_catalog_alone_and_completes_what_is_missin
     assert result.exit_code == 0, result.output
     state = db_snapshot()
     assert len(state["products"]) == 1 and state["coupons"] == []
+    assert state["categories"] == [] and state["product_images"] == []
     assert [user["email"] for user in state["users"] if user["is_admin"]] == [
         "admin@storefront.test"]
     # The shopper existed without a top-up: the seed gives the one it promises, once.
@@ -80,3 +107,19 @@ def test_seed_demo_leaves_an_existing_catalog_alone_and_completes_what_is_missin
     assert len(state["ledger_entries"]) == 1
     assert runner.invoke(args=["seed-demo"]).output.startswith("Demo data already seeded")
     assert db_snapshot() == state
+
+
+def test_seed_demo_completes_a_run_that_stopped_after_some_categories(app, runner,
+                                                                       db_snapshot):
+    food, fruit = demo.CATEGORIES[:2]
+    with app.app_context():
+        top = create_category(food.name, food.name_en, slug=food.slug)
+        create_category(fruit.name, fruit.name_en, slug=fruit.slug, parent_id=top.id)
+
+    result = runner.invoke(args=["seed-demo"])
+
+    assert result.exit_code == 0, result.output
+    state = db_snapshot()
+    _check_shelves(state)
+    assert sorted(row["slug"] for row in state["categories"]) == sorted(
+        category.slug for category in demo.CATEGORIES)
