@@ -8,6 +8,9 @@
   (PostgreSQL refuses the first, UTF-8 cannot encode the second), so any query argument, form
   field or JSON string holding one, as a key or a value, is a 422 ``invalid_input`` naming
   the field before any view runs.
+- Size: a body over ``MAX_CONTENT_LENGTH`` is refused (413) before it is read, except on the
+  few views marked ``@takes_body_up_to(limit)`` (file uploads), whose own limit replaces it
+  for their requests alone.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext
 from flask.json.provider import DefaultJSONProvider
 
@@ -96,3 +99,26 @@ def refuse_unstorable_text() -> None:
 def init_hostile_input(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
     app.before_request(refuse_unstorable_text)
+
+
+def takes_body_up_to(limit: int):
+    """Mark a view that takes bodies up to ``limit`` bytes instead of ``MAX_CONTENT_LENGTH``."""
+
+    def mark(view):
+        view.max_body_bytes = limit
+        return view
+
+    return mark
+
+
+def apply_view_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "max_body_bytes", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def init_body_limits(app: Flask) -> None:
+    """Registered before CSRF and the text check, which read the body: the limit in force
+    when a body is first read is the one that counts."""
+    app.before_request(apply_view_body_limit)
