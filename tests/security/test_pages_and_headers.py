@@ -19,7 +19,7 @@ from tests.conftest import PASSWORD
 from tests.fixtures.security import HOSTILE, limited_app_for
 from tests.helpers import post_form
 
-NON_HTML = {"static", "shop.healthz", "admin.export_products"}
+NON_HTML = {"static", "shop.healthz", "admin.export_products", "media.file"}
 # A logged-in shopper is sent on from these; the anonymous walk covers them.
 ANONYMOUS_ONLY = {"accounts.login", "accounts.signup"}
 

@@ -17,6 +17,7 @@ PUBLIC_PAGES = {
     "shop.home", "catalog.product_list", "catalog.product_detail",
     "bestsellers.best_seller_list", "coupons.coupon_list", "accounts.login",
     "accounts.signup", "accounts.switch_language", "shop.healthz", "ops.readyz", "static",
+    "media.file",
 }
 # Answer Prometheus' bearer token, not a login (tests/functional/test_operations.py).
 SCRAPER_ONLY = {"ops.metrics"}
