@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.catalog.models import Product
 from app.catalog.search import matching_every_word
@@ -35,6 +36,8 @@ def list_products(q: str | None = None, page: int = 1, per_page: int = 12):
     query = select(Product).where(Product.is_active.is_(True))
     query = query.where(*matching_every_word(q))
     query = query.order_by(Product.id.desc())
+    # Each card shows its product's main image: one query for the page's images, not one each.
+    query = query.options(selectinload(Product.images))
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     return db.paginate(query, page=page, per_page=per_page, max_per_page=MAX_PER_PAGE,
