@@ -48,11 +48,18 @@ def test_upload_answers_201_with_every_size_and_the_files_are_served_for_a_year(
 
 
 @pytest.mark.parametrize("path", [
-    "00/" + "0" * 64 + "-320.webp",        # the right shape, no such file
-    "../secret_key", "ab/../../app/__init__.py", "ab/" + "a" * 64 + "-320.png",
-    "ab/" + "a" * 64 + ".webp", "AB/" + "A" * 64 + "-320.webp", "ab/x-320.webp"])
-def test_media_answers_404_for_anything_but_a_stored_file(client, path):
-    assert client.get(f"/media/{path}").status_code == 404
+    "{d2}/{digest}-1280.webp",               # a width this picture was not stored in
+    "{d2}/{digest}-320.png", "{d2}/{digest}.webp", "{D2}/{DIGEST}-320.webp",
+    "00/" + "0" * 64 + "-320.webp",          # the right shape, no such picture
+    "../secret_key", "{d2}/../../app/__init__.py", "{d2}/x-320.webp"])
+def test_media_answers_404_for_anything_but_a_stored_file(client, make_product, add_image,
+                                                          path):
+    image = add_image(make_product().id, png(400, 300))
+    digest = image.digest
+    assert client.get(f"/media/{digest[:2]}/{digest}-320.webp").status_code == 200
+    url = "/media/" + path.format(d2=digest[:2], digest=digest, D2=digest[:2].upper(),
+                                  DIGEST=digest.upper())
+    assert client.get(url).status_code == 404
 
 
 @pytest.mark.parametrize("data, name, code, status", [
