@@ -92,7 +92,7 @@ def add_image(product_id: int, data: bytes, filename: str, alt: str = "") -> Pro
     try:
         image = _insert_image(product_id, processed, alt)
     except BaseException:
-        _remove_if_unreferenced(processed.digest, after_failure=True)
+        _remove_if_unreferenced(processed.digest)
         raise
     # A delete of another image with the same picture, committed while this upload ran,
     # may have removed the files after they were written: put back what is missing.
@@ -125,17 +125,17 @@ def _insert_image(product_id: int, processed: processing.ProcessedImage,
     return image
 
 
-def _remove_if_unreferenced(digest: str, *, after_failure: bool = False) -> None:
+def _remove_if_unreferenced(digest: str) -> None:
+    """Runs after a failed upload or a committed delete: neither may fail because of it (the
+    upload's own error, or the done delete, is what the caller must hear), and a file left
+    behind costs only disk space."""
     try:
         used = db.session.scalar(select(ProductImage.id).where(ProductImage.digest == digest)
                                  .limit(1))
         if used is None:
             storage.remove_files(digest)
     except Exception:
-        if not after_failure:
-            raise
-        # The error being raised matters more; a leftover file costs only disk space.
-        log.exception("could not remove the files of %s after a failed upload", digest)
+        log.exception("could not remove the files of %s", digest)
 
 
 def _locked_images(session, product_id: int) -> list[ProductImage]:

@@ -266,3 +266,19 @@ def test_ten_uploads_racing_for_two_free_slots_store_exactly_two(app, ctx, make_
     winners = {image.digest for image in outcomes if isinstance(image, ProductImage)}
     added = set(media_snapshot()) - set(before)
     assert {name.split("/")[1].split("-")[0] for name in added} == winners
+
+
+def test_a_delete_stands_when_its_files_cannot_be_removed(app, ctx, make_product, add_image,
+                                                          monkeypatch, caplog):
+    """The row is gone once the delete commits; a file the disk would not let go is logged
+    and left behind, not turned into an error for a delete that happened."""
+    product = make_product()
+    image = add_image(product.id)
+
+    def stuck(_digest):
+        raise PermissionError("read-only volume")
+
+    monkeypatch.setattr(images.storage, "remove_files", stuck)
+    images.delete_image(product.id, image.id)
+    assert _count_and_rows(product.id) == (0, 0)
+    assert f"could not remove the files of {image.digest}" in caplog.text
