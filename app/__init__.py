@@ -9,7 +9,7 @@ from flask import Flask
 from app.config import load_config
 from app.db import configure_sqlite, ping_idle_connections
 from app.errors import register_error_handlers
-from app.hostile_input import init_hostile_input
+from app.hostile_input import init_body_limits, init_hostile_input
 from app.i18n import init_i18n
 from app.logs import configure_logging
 from app.metrics import watch_pool
@@ -47,6 +47,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_logging(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
     # First of all hooks: every request gets its id and clock before anything can refuse it.
     init_telemetry(app)
+    # Before CSRF and the text checks read a body: an upload route's larger limit counts.
+    init_body_limits(app)
 
     # Imported here, not at module level: a package-level name ``db`` would shadow the
     # ``app.db`` module that migrations import.

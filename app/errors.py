@@ -2,7 +2,7 @@
 
 Errors come in two levels. This module declares the kinds, each with its HTTP ``status``
 once: ``MalformedRequest`` 400, ``Unauthenticated`` 401, ``Forbidden`` 403, ``NotFound`` 404,
-``Conflict`` 409, ``InvalidInput`` 422, ``Unavailable`` 503. Services raise subclasses of
+``Conflict`` 409, ``PayloadTooLarge`` 413, ``InvalidInput`` 422, ``Unavailable`` 503. Services raise subclasses of
 those, declared next to the code that raises them, which add only the API's snake_case
 ``code``, a ``title`` and maybe the form ``field``. Pages show the sentence (next to the form
 field named by ``field`` when there is one); the API answers RFC 9457
@@ -74,6 +74,15 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     title = lazy_gettext("Conflict")
+
+
+class PayloadTooLarge(DomainError):
+    """Too large to take, found after the body was read (a file's own limit, below the
+    request's); a body over the request's limit is werkzeug's 413, with the same code."""
+
+    code = "payload_too_large"
+    status = 413
+    title = lazy_gettext("Too large")
 
 
 class InvalidInput(DomainError):
@@ -158,7 +167,8 @@ def show_on_form(form, error: DomainError) -> None:
 def _words(error: HTTPException) -> tuple[str, str]:
     """Title and sentence for an HTTP error, in the response's language."""
     if error.code == 413:
-        limit = current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        # This request's limit: an upload route takes more than the app's MAX_CONTENT_LENGTH.
+        limit = request.max_content_length // (1024 * 1024)
         return gettext("Too large"), gettext(
             "The request is larger than the shop accepts (at most %(limit)s MB). Nothing was "
             "changed.", limit=limit)

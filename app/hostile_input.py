@@ -8,6 +8,12 @@
   (PostgreSQL refuses the first, UTF-8 cannot encode the second), so any query argument, form
   field or JSON string holding one, as a key or a value, is a 422 ``invalid_input`` naming
   the field before any view runs.
+- Multipart: a part whose name cannot be read (a raw CR in it) names no field any form has;
+  werkzeug would file it under the key ``None``, which Flask-WTF's CSRF check and the text
+  check below cannot handle (500), so such parts are dropped as the body is parsed.
+- Size: a body over ``MAX_CONTENT_LENGTH`` is refused (413) before it is read, except on the
+  few views marked ``@takes_body_up_to(limit)`` (file uploads), whose own limit replaces it
+  for their requests alone.
 """
 
 from __future__ import annotations
@@ -15,9 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from flask import Flask, request
+from flask import Flask, Request, current_app, request
 from flask_babel import gettext
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.formparser import FormDataParser
 
 from app.errors import InvalidInput
 
@@ -39,6 +46,22 @@ class SafeJSONProvider(DefaultJSONProvider):
         except RecursionError:
             # werkzeug turns a ValueError into its parse-failure path (400, or None when silent).
             raise ValueError("The JSON document is nested too deeply.") from None
+
+
+class _NamedFieldsOnly(FormDataParser):
+    def parse(self, *args, **kwargs):
+        stream, form, files = super().parse(*args, **kwargs)
+        return stream, self.cls(_named(form)), self.cls(_named(files))
+
+
+def _named(fields) -> list[tuple]:
+    return [(name, value) for name, value in fields.items(multi=True) if name is not None]
+
+
+class ShopRequest(Request):
+    """The app's request: its form parser drops parts without a readable name."""
+
+    form_data_parser_class = _NamedFieldsOnly
 
 
 def _shown(name: str) -> str:
@@ -95,4 +118,28 @@ def refuse_unstorable_text() -> None:
 
 def init_hostile_input(app: Flask) -> None:
     app.json = SafeJSONProvider(app)
+    app.request_class = ShopRequest
     app.before_request(refuse_unstorable_text)
+
+
+def takes_body_up_to(limit: int):
+    """Mark a view that takes bodies up to ``limit`` bytes instead of ``MAX_CONTENT_LENGTH``."""
+
+    def mark(view):
+        view.max_body_bytes = limit
+        return view
+
+    return mark
+
+
+def apply_view_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint)
+    limit = getattr(view, "max_body_bytes", None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def init_body_limits(app: Flask) -> None:
+    """Registered before CSRF and the text check, which read the body: the limit in force
+    when a body is first read is the one that counts."""
+    app.before_request(apply_view_body_limit)

@@ -14,6 +14,7 @@ from wtforms.validators import (AnyOf, DataRequired, InputRequired, Length, Numb
                                 Optional, Regexp)
 
 from app.catalog import category_rules
+from app.catalog.images import ALT_MAX
 from app.catalog.editing import (DELTA_MAX, DESCRIPTION_MAX, NAME_MAX, PRICE_MAX, REASON_MAX,
                                  STOCK_MAX)
 from app.formatting import format_won_text
@@ -109,6 +110,21 @@ class CsvUploadForm(FlaskForm):
     file = FileField(lazy_gettext("Stock receipts (CSV)"),
                      validators=[FileRequired(lazy_gettext("Choose a CSV file."))])
     submit = SubmitField(lazy_gettext("Preview"))
+
+
+class ImageUploadForm(FlaskForm):
+    # The content decides what a file is (app/media/images.py), so no check of its name here.
+    file = FileField(lazy_gettext("Image (JPEG, PNG or WebP, at most 10 MB)"),
+                     validators=[FileRequired(lazy_gettext("Choose an image file."))])
+    alt = StringField(lazy_gettext("What it shows (optional; read aloud to blind shoppers)"),
+                      validators=[Optional(), _max_length(ALT_MAX)])
+    submit = SubmitField(lazy_gettext("Upload image"))
+
+
+class ImageMoveForm(FlaskForm):
+    """The position an image moves to; the buttons carry it (``name="position"``)."""
+
+    position = IntegerField(validators=[InputRequired(WHOLE), NumberRange(min=0)])
 
 
 class CsvConfirmForm(FlaskForm):

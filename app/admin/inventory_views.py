@@ -1,4 +1,6 @@
-"""Admin inventory: product list with a low-stock filter, create/edit, stock adjustments, CSV."""
+"""Admin inventory: product list with a low-stock filter, create/edit, stock adjustments, CSV.
+
+The product page also shows the product's images; their routes are in image_views.py."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from flask_babel import format_number, gettext, ngettext
 from flask_login import current_user
 
 from app.admin.blueprint import ID, bp
-from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, NewProductForm,
-                             ProductForm, category_choices, chosen_id)
+from app.admin.forms import (AdjustStockForm, CsvConfirmForm, CsvUploadForm, ImageUploadForm,
+                             NewProductForm, ProductForm, category_choices, chosen_id)
 from app.catalog import categories, csv_io, editing, queries, stock_imports
+from app.catalog.models import MAX_IMAGES_PER_PRODUCT
 from app.db import utcnow
 from app.errors import DomainError, show_on_form
 from app.paging import page_arg
@@ -86,19 +89,24 @@ def edit_product(product_id: int):
         422 if form.errors or request.method == "POST" else 200
 
 
-def _product_page(product_id: int, form: AdjustStockForm, status: int = 200):
+def product_page(product_id: int, form: AdjustStockForm | None = None, status: int = 200,
+                 image_form: ImageUploadForm | None = None):
+    """The admin's product page; a form given shows what was refused in it."""
     product = queries.get_product(product_id)
     page = page_arg()
     movements, total = queries.movement_page(product_id, page, MOVEMENTS_PER_PAGE)
     pages = max((total + MOVEMENTS_PER_PAGE - 1) // MOVEMENTS_PER_PAGE, 1)
-    return render_template("admin/product.html", product=product, form=form,
+    return render_template("admin/product.html", product=product,
+                           form=form or AdjustStockForm(),
+                           image_form=image_form or ImageUploadForm(),
+                           max_images=MAX_IMAGES_PER_PRODUCT,
                            movements=movements, total=total, page=page, pages=pages), status
 
 
 @bp.get(f"/products/<{ID}:product_id>")
 def product(product_id: int):
     """The product, its stock movement ledger (newest first) and the adjustment form."""
-    return _product_page(product_id, AdjustStockForm())
+    return product_page(product_id)
 
 
 @bp.post(f"/products/<{ID}:product_id>/stock")
@@ -113,7 +121,7 @@ def adjust_stock(product_id: int):
         else:
             flash(gettext("Stock is now %(stock)s.", stock=format_number(stock)), "success")
             return redirect(url_for("admin.product", product_id=product_id))
-    return _product_page(product_id, form, 422)
+    return product_page(product_id, form, 422)
 
 
 @bp.get("/products.csv")

@@ -19,6 +19,12 @@ from app.db import MAX_ID
 DEFAULT_PER_PAGE = 20
 
 
+def image_json(image, *, alt: str | None = None) -> dict:
+    """An image with every stored size. Admin answers show ``alt`` as stored (empty: pages
+    use the product's name); product answers pass the text a page would read out."""
+    return {"id": image.id, "alt": image.alt if alt is None else alt, "sizes": image.variants}
+
+
 def product_summary(product) -> dict:
     """A product as lists show it: with its shown category (null when it has none, or when
     shoppers cannot see it) and its images, main first, each in every stored size."""
@@ -26,8 +32,8 @@ def product_summary(product) -> dict:
     return {"id": product.id, "name": product.display_name, "price": product.price,
             "stock": product.stock,
             "category": {"id": category.id, "name": category.display_name} if category else None,
-            "images": [{"id": image.id, "alt": image.alt or product.display_name,
-                        "sizes": image.variants} for image in product.images]}
+            "images": [image_json(image, alt=image.alt or product.display_name)
+                       for image in product.images]}
 
 
 @bp.get("/products")
@@ -48,13 +54,6 @@ def get_product(product_id: int):
     return {**product_summary(product), "description": product.display_description}
 
 
-_SIZE = {
-    "type": "object",
-    "required": ["width", "height", "url"],
-    "properties": {"width": {"type": "integer", "minimum": 1},
-                   "height": {"type": "integer", "minimum": 1},
-                   "url": {"type": "string"}},
-}
 _PRODUCT_PROPERTIES = {
     "id": {"type": "integer"},
     "name": {"type": "string"},
@@ -68,19 +67,30 @@ _PRODUCT_PROPERTIES = {
     },
     "images": {
         "type": "array",
-        "description": "Main image first; each in every stored width, smallest first",
-        "items": {
-            "type": "object",
-            "required": ["id", "alt", "sizes"],
-            "properties": {"id": {"type": "integer"},
-                           "alt": {"type": "string",
-                                   "description": "What it shows; the product's name if unset"},
-                           "sizes": {"type": "array", "items": _SIZE}},
-        },
+        "description": "Main image first; alt is the product's name where the shop wrote none",
+        "items": ref("ProductImage"),
     },
 }
 
 OPENAPI_SCHEMAS = {
+    "ImageSize": {
+        "type": "object",
+        "required": ["width", "height", "url"],
+        "properties": {"width": {"type": "integer", "minimum": 1},
+                       "height": {"type": "integer", "minimum": 1},
+                       "url": {"type": "string", "description": "A WebP file, cacheable for "
+                                                                "a year"}},
+    },
+    "ProductImage": {
+        "type": "object",
+        "required": ["id", "alt", "sizes"],
+        "properties": {
+            "id": {"type": "integer"},
+            "alt": {"type": "string", "description": "What the picture shows"},
+            "sizes": {"type": "array", "items": ref("ImageSize"),
+                      "description": "Every stored width, smallest first"},
+        },
+    },
     "ProductSummary": {
         "type": "object",
         "required": list(_PRODUCT_PROPERTIES),

@@ -49,6 +49,7 @@ def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_pag
     Returns a Flask-SQLAlchemy ``Pagination``.
     """
     query = (select(Product).where(Product.is_active.is_(True), *matching_every_word(choices.q))
+             # Each card shows its product's main image: one query for the page's images.
              .options(selectinload(Product.images),
                       # A self-referential "joined" default stops at the first level: asked
                       # for, the parents come in the categories' own query (breadcrumbs).

@@ -8,7 +8,9 @@ browsers for a year.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 from flask import current_app, url_for
@@ -28,3 +30,34 @@ def file_path(digest: str, width: int) -> str:
 
 def file_url(digest: str, width: int) -> str:
     return url_for("media.file", path=file_path(digest, width))
+
+
+def write_files(digest: str, files: dict[int, bytes]) -> None:
+    """Store each ``width → bytes`` under its name. Each file appears whole or not at all
+    (written to a temporary name in the same folder, then renamed over), so a server reading
+    the folder meanwhile never serves half a file; one already there is rewritten with the
+    same bytes (its name is its content)."""
+    folder = media_root() / digest[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    for width, content in files.items():
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.chmod(temporary, 0o644)  # mkstemp's 0600 would hide it from the web server
+            os.replace(temporary, media_root() / file_path(digest, width))
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+
+def missing_widths(digest: str, widths) -> list[int]:
+    return [width for width in widths if not (media_root() / file_path(digest, width)).exists()]
+
+
+def remove_files(digest: str) -> None:
+    """Delete every stored width of ``digest`` (the caller knows no image refers to it)."""
+    if not re.fullmatch(r"[0-9a-f]{64}", digest):
+        raise ValueError(f"not a digest: {digest!r}")
+    for path in (media_root() / digest[:2]).glob(f"{digest}-*.webp"):
+        path.unlink(missing_ok=True)

@@ -9,11 +9,11 @@ from flask_limiter.errors import RateLimitExceeded
 
 import app as app_package
 from app.errors import (Conflict, ConflictRetryExhausted, DomainError, Forbidden,
-                        InvalidInput, MalformedRequest, NotFound, Unauthenticated, Unavailable,
-                        register_error_handlers)
+                        InvalidInput, MalformedRequest, NotFound, PayloadTooLarge,
+                        Unauthenticated, Unavailable, register_error_handlers)
 
-KINDS = (MalformedRequest, Unauthenticated, Forbidden, NotFound, Conflict, InvalidInput,
-         Unavailable)
+KINDS = (MalformedRequest, Unauthenticated, Forbidden, NotFound, Conflict, PayloadTooLarge,
+         InvalidInput, Unavailable)
 
 
 def _every_domain_error() -> set[type[DomainError]]:
@@ -37,7 +37,7 @@ def test_every_capability_error_is_one_kind_and_keeps_its_status():
 
 
 def test_each_kind_states_its_status_once():
-    assert [kind.status for kind in KINDS] == [400, 401, 403, 404, 409, 422, 503]
+    assert [kind.status for kind in KINDS] == [400, 401, 403, 404, 409, 413, 422, 503]
     assert all("status" in vars(kind) for kind in KINDS)
 
 
