@@ -1,10 +1,11 @@
 """Demo data: a shop worth clicking through, created once.
 
 Every part is seeded only when it is missing (the catalog when there are no products yet,
-each demo category when its slug is free, each account when its email is free, the
-shopper's top-up when their ledger is empty), so running the command again changes nothing,
-and a run that stopped half-way is completed. Categories go through the catalog's own
-service (each its own transaction), so the demo obeys the rules an admin's changes do.
+each demo category when its slug is free, each demo product's picture while it has no
+image, each account when its email is free, the shopper's top-up when their ledger is
+empty), so running the command again changes nothing, and a run that stopped half-way is
+completed. Categories and pictures go through the catalog's own services (each its own
+transaction), so the demo obeys the rules an admin's changes do.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy import exists, select
 from app.accounts.models import User
 from app.accounts.services import register_user
 from app.catalog.categories import create_category
+from app.catalog.images import add_image
 from app.catalog.models import Category, Product
 from app.catalog.stock import change_stock
 from app.coupons.models import Coupon
@@ -24,7 +26,8 @@ from app.db import transaction
 from app.extensions import db
 from app.formatting import format_won
 from app.shop.demo_arrivals import ARRIVALS
-from app.shop.demo_catalog import CATEGORIES, FIRST_PRODUCTS
+from app.shop.demo_catalog import CATEGORIES, FIRST_PRODUCTS, DemoProduct
+from app.shop.demo_images import draw_product_image
 from app.wallet.models import LedgerEntry
 from app.wallet.services import charge_wallet
 
@@ -33,6 +36,8 @@ ADMIN_PASSWORD = "admin-pass-123"
 SHOPPER_EMAIL = "shopper@storefront.test"
 SHOPPER_PASSWORD = "shopper-pass-123"
 SHOPPER_TOP_UP = 50_000
+# How far apart in hue a top category's pictures are drawn, from its first to its last.
+HUE_SPREAD = 0.2
 
 
 class DemoCoupon(NamedTuple):
@@ -109,6 +114,36 @@ def _seed_catalog() -> bool:
     return True
 
 
+def _looks() -> dict[str, tuple[str, float]]:
+    """Each demo product's picture by its name, as (motif, hue): its top category's motif,
+    in a hue that moves across HUE_SPREAD from the category's first product to its last."""
+    top = {category.slug: category.parent or category.slug for category in CATEGORIES}
+    shelves: dict[str, list[DemoProduct]] = {}
+    for item in PRODUCTS:
+        shelves.setdefault(top[item.category], []).append(item)
+    looks = {}
+    for category in CATEGORIES:
+        shelf = shelves.get(category.slug, [])
+        for i, item in enumerate(shelf):
+            hue = category.hue + HUE_SPREAD * (i / max(len(shelf) - 1, 1) - 0.5)
+            looks[item.name] = (category.motif, hue)
+    return looks
+
+
+def _seed_pictures() -> int:
+    """A drawn picture for every demo product that has no image yet; how many were added."""
+    waiting = db.session.execute(
+        select(Product.id, Product.name)
+        .where(Product.name.in_([item.name for item in PRODUCTS]), Product.image_count == 0)
+        .order_by(Product.id)).all()
+    db.session.rollback()
+    looks = _looks()
+    for product_id, name in waiting:
+        motif, hue = looks[name]
+        add_image(product_id, draw_product_image(motif, hue, name), "demo.png")
+    return len(waiting)
+
+
 def _user_id(email: str) -> int | None:
     return db.session.scalar(select(User.id).where(User.email == email))
 
@@ -119,6 +154,9 @@ def seed_demo() -> SeedReport:
     if _seed_catalog():
         report.created.append(f"{len(CATEGORIES)} categories, {len(PRODUCTS)} products and "
                               f"{len(COUPONS)} coupons")
+    pictures = _seed_pictures()
+    if pictures:
+        report.created.append(f"{pictures} product pictures")
     if _user_id(ADMIN_EMAIL) is None:
         register_user(ADMIN_EMAIL, ADMIN_PASSWORD, "상점 관리자", is_admin=True)
         report.created.append("the admin account")

@@ -1,13 +1,21 @@
 """flask seed-demo: a complete demo shop on the first run, nothing changed on the next."""
 
 import re
+from pathlib import Path
 
 from app.accounts import services as accounts
 from app.catalog.categories import create_category
+from app.media.storage import file_path
 from app.shop import demo
 from tests.helpers import bearer_header, column, totals, wallet_of
 
 HANGUL = re.compile("[가-힣]")
+
+
+def _media_files(app) -> dict[str, int]:
+    root = Path(app.config["MEDIA_ROOT"])
+    return {str(path.relative_to(root)): path.stat().st_mtime_ns
+            for path in root.rglob("*") if path.is_file()}
 
 
 def _check_shelves(state) -> None:
@@ -30,7 +38,21 @@ def _check_shelves(state) -> None:
     assert all(8 <= count <= 12 for count in per_top.values()), per_top
 
 
-def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
+def _check_pictures(app, state) -> None:
+    """One drawn picture per product, each different, stored in the widths it fills."""
+    images = state["product_images"]
+    assert sorted(image["product_id"] for image in images) == sorted(
+        product["id"] for product in state["products"])
+    assert all(product["image_count"] == 1 for product in state["products"])
+    assert len({image["digest"] for image in images}) == len(images)
+    root = Path(app.config["MEDIA_ROOT"])
+    for image in images:
+        assert [width for width, _ in image["sizes"]] == [320, 640]
+        for width, _ in image["sizes"]:
+            assert (root / file_path(image["digest"], width)).stat().st_size > 1_000
+
+
+def test_seed_demo_builds_the_shop_once(app, runner, db_snapshot):
     first = runner.invoke(args=["seed-demo"])
 
     assert first.exit_code == 0, first.output
@@ -66,6 +88,8 @@ def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
         "admin@storefront.test": 0, "shopper@storefront.test": 50_000}
     assert len(state["ledger_entries"]) == 1
     _check_shelves(state)
+    _check_pictures(app, state)
+    files = _media_files(app)
 
     second = runner.invoke(args=["seed-demo"])
 
@@ -73,6 +97,7 @@ def test_seed_demo_builds_the_shop_once(runner, db_snapshot):
     assert "already seeded" in second.output
     assert "shopper@storefront.test / shopper-pass-123" in second.output
     assert db_snapshot() == state
+    assert _media_files(app) == files
 
 
 def test_demo_logins_work(app, runner, client):
@@ -121,5 +146,6 @@ def test_seed_demo_completes_a_run_that_stopped_after_some_categories(app, runne
     assert result.exit_code == 0, result.output
     state = db_snapshot()
     _check_shelves(state)
+    _check_pictures(app, state)
     assert sorted(row["slug"] for row in state["categories"]) == sorted(
         category.slug for category in demo.CATEGORIES)
