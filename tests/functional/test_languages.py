@@ -202,7 +202,7 @@ def test_a_hidden_product_stays_hidden_whatever_the_language(app, make_product):
 
 def test_the_demo_shop_is_korean_with_english_translations(app, demo_shop):
     with app.app_context():
-        products = db.session.scalars(db.select(Product)).all()
+        products = db.session.scalars(db.select(Product).order_by(Product.id)).all()
         coupons = db.session.scalars(db.select(Coupon)).all()
         rows = [(p.name, p.name_en, p.description, p.description_en) for p in products]
         coupon_rows = [(c.name, c.name_en) for c in coupons]
