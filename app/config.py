@@ -130,6 +130,8 @@ def load_config(instance_path: Path) -> dict:
         # How long each process reuses the cache entry it read (see app/bestsellers/services.py).
         "BEST_SELLERS_LOCAL_TTL": float(os.environ.get("BEST_SELLERS_LOCAL_TTL", "1")),
         "PER_PAGE": 12,
+        # How stale the "recommended" order may get (app/catalog/sales.py), in seconds.
+        "RECOMMENDED_REFRESH_SECONDS": int(os.environ.get("RECOMMENDED_REFRESH_SECONDS", "300")),
         # Product images (app/media/): files named by their content hash, so one folder can be
         # shared by every app server (a volume) and served by the web server as it is.
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(instance_path / "media"),

@@ -61,6 +61,10 @@ class Product(VersionedMixin, db.Model):
         Index("ix_products_category_id_price", "category_id", "price"),
         Index("ix_products_category_id_id", "category_id", "id"),
         Index("ix_products_price", "price"),
+        CheckConstraint("recent_units >= 0", name="recent_units_not_negative"),
+        # "Recommended" lists read these in order: the whole shop, or a category's shelf.
+        Index("ix_products_recent_units_id", "recent_units", "id"),
+        Index("ix_products_category_id_recent_units_id", "category_id", "recent_units", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -78,6 +82,10 @@ class Product(VersionedMixin, db.Model):
     # "image_count < MAX_IMAGES_PER_PRODUCT", so concurrent uploads cannot pass the limit.
     image_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                              server_default="0")
+    # Units sold in the last 30 shop days, as of the last refresh (app/catalog/sales.py): a
+    # ranking kept on the row so that "recommended" is an index order, not a sum per product.
+    recent_units: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
+                                              server_default="0")
 
     # Lists load both with their products (selectinload), never one query per product.
     category: Mapped[Category | None] = relationship()

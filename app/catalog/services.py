@@ -5,24 +5,21 @@ Shoppers only ever see active products; a hidden product is as absent as an unkn
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.catalog.choices import ListChoices
 from app.catalog.models import Category, Product
-from app.catalog.sales import shop_day, units_sold_since
+from app.catalog.sales import RECENT_DAYS, keep_recent_units_fresh
 from app.catalog.search import matching_every_word
 from app.catalog.stock import ProductNotFound
-from app.db import is_id, utcnow
+from app.db import is_id
 from app.extensions import db
 
 MAX_PAGE = 1_000_000
 MAX_PER_PAGE = 100
-# "Recommended" ranks by the units sold on this many shop days, today included.
-RECOMMENDED_DAYS = 30
+RECOMMENDED_DAYS = RECENT_DAYS
 DEFAULT_CHOICES = ListChoices()
 # Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found", not
 # an out-of-range error from the driver.
@@ -39,9 +36,9 @@ def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_pag
       whichever language the page speaks. Plain text: ``%``, ``_``, ``\\`` match themselves.
     - ``min_price``/``max_price``: won, inclusive; ``in_stock``: stock above 0.
     - ``sort``: ``recommended`` (units sold in the last ``RECOMMENDED_DAYS`` shop days, most
-      first), ``newest``, ``price_asc``, ``price_desc``. Every order ends with the product id,
-      which is unique, so pages never overlap or skip a product; equal sales or prices show
-      the newest first.
+      first, as of the last refresh: app/catalog/sales.py), ``newest``, ``price_asc``,
+      ``price_desc``. Every order ends with the product id, which is unique, so pages never
+      overlap or skip a product; equal sales or prices show the newest first.
 
     ``page`` is clamped to 1..MAX_PAGE and ``per_page`` to 1..MAX_PER_PAGE, so any number a
     URL carries gives a page, never a database error; a page past the last is empty. The
@@ -62,6 +59,8 @@ def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_pag
         query = query.where(Product.price <= choices.max_price)
     if choices.in_stock:
         query = query.where(Product.stock > 0)
+    if choices.sort == "recommended":
+        keep_recent_units_fresh()
     query = query.order_by(*_order(choices.sort))
     page = min(max(page, 1), MAX_PAGE)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
@@ -75,8 +74,7 @@ def _order(sort: str) -> tuple:
     if sort == "price_desc":
         return Product.price.desc(), Product.id.desc()
     if sort == "recommended":
-        first_day = shop_day(utcnow()) - timedelta(days=RECOMMENDED_DAYS - 1)
-        return units_sold_since(first_day).desc(), Product.id.desc()
+        return Product.recent_units.desc(), Product.id.desc()
     return (Product.id.desc(),)
 
 

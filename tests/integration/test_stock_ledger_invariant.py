@@ -68,7 +68,10 @@ def test_receipts_sales_cancellations_and_corrections_keep_the_ledger(ctx, make_
 @pytest.mark.postgres
 def test_ledger_holds_under_a_concurrent_mix(app, ctx, make_user, make_product, admin_user):
     """Shoppers buy and cancel while admins receive and correct the same products at once."""
-    products = [make_product(price=100, stock=20) for _ in range(3)]
+    # Enough stock for every interleaving: the first product, after the six orders below,
+    # keeps 16 for 12 units bought and 4 corrected, even before any cancel or receipt lands.
+    # (With 20 it kept 14, and a run that took those 16 first saw one correction refused.)
+    products = [make_product(price=100, stock=22) for _ in range(3)]
     shoppers = [make_user(balance=100_000) for _ in range(12)]
     ids = [p.id for p in products]
     with app.app_context():
@@ -93,4 +96,4 @@ def test_ledger_holds_under_a_concurrent_mix(app, ctx, make_user, make_product, 
     outcomes = run_concurrently(app, one, calls, workers=38)
     assert outcome_counts(outcomes) == {"ok": 38}
     stock = _assert_ledger_matches_stock()
-    assert sum(stock.values()) == 60 - 12 + 12 - 36 + 30 - 10
+    assert sum(stock.values()) == 66 - 12 + 12 - 36 + 30 - 10
