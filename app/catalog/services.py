@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.catalog.choices import ListChoices
 from app.catalog.models import Category, Product
@@ -23,6 +23,13 @@ RECOMMENDED_DAYS = RECENT_DAYS
 DEFAULT_CHOICES = ListChoices()
 # Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found", not
 # an out-of-range error from the driver.
+
+
+# What a product card or page shows besides the product: its images (one more query for a
+# whole page of products) and its category with that category's parent (joined to the
+# product's own row: a many-to-one adds no rows). Lazy loads would cost a query each.
+_WITH_PICTURES_AND_SHELF = (selectinload(Product.images),
+                            joinedload(Product.category).joinedload(Category.parent))
 
 
 def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_page: int = 12,
@@ -47,10 +54,7 @@ def list_products(choices: ListChoices = DEFAULT_CHOICES, page: int = 1, per_pag
     """
     query = (select(Product).where(Product.is_active.is_(True), *matching_every_word(choices.q))
              # Each card shows its product's main image: one query for the page's images.
-             .options(selectinload(Product.images),
-                      # A self-referential "joined" default stops at the first level: asked
-                      # for, the parents come in the categories' own query (breadcrumbs).
-                      selectinload(Product.category).joinedload(Category.parent)))
+             .options(*_WITH_PICTURES_AND_SHELF))
     if category_ids is not None:
         query = query.where(Product.category_id.in_(category_ids))
     if choices.min_price is not None:
@@ -79,8 +83,10 @@ def _order(sort: str) -> tuple:
 
 
 def get_product(product_id: int) -> Product:
-    """The active product ``product_id``; ``ProductNotFound`` when unknown or hidden."""
-    product = db.session.get(Product, product_id) if is_id(product_id) else None
+    """The active product ``product_id``, with its images and its category's trail;
+    ``ProductNotFound`` when unknown or hidden."""
+    product = (db.session.get(Product, product_id, options=_WITH_PICTURES_AND_SHELF)
+               if is_id(product_id) else None)
     if product is None or not product.is_active:
         raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
     return product

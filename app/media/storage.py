@@ -13,9 +13,11 @@ import re
 import tempfile
 from pathlib import Path
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, request, url_for
 
-# What a stored file's path looks like; the media route serves nothing else.
+# Where the media route answers (app/media/views.py) and what a stored file's path looks
+# like; the route serves nothing else.
+MEDIA_URL = "/media/"
 FILE_PATH = re.compile(r"^[0-9a-f]{2}/[0-9a-f]{64}-[0-9]{2,4}\.webp$")
 
 
@@ -29,6 +31,11 @@ def file_path(digest: str, width: int) -> str:
 
 
 def file_url(digest: str, width: int) -> str:
+    """The file's URL. In a request, written from the app's mount point (``SCRIPT_NAME``)
+    rather than asked of the URL map: a product card lists three sizes, and a page of cards
+    spent more on ``url_for`` than on its images' query."""
+    if has_request_context():
+        return f"{request.script_root}{MEDIA_URL}{file_path(digest, width)}"
     return url_for("media.file", path=file_path(digest, width))
 
 

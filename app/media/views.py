@@ -6,14 +6,14 @@ route answers the same URLs with the same headers, so pages do not care which do
 
 from flask import Blueprint, abort, send_from_directory
 
-from app.media.storage import FILE_PATH, media_root
+from app.media.storage import FILE_PATH, MEDIA_URL, media_root
 
 bp = Blueprint("media", __name__)
 
 ONE_YEAR = 365 * 24 * 3600
 
 
-@bp.get("/media/<path:path>")
+@bp.get(f"{MEDIA_URL}<path:path>")
 def file(path: str):
     if not FILE_PATH.match(path):
         abort(404)
