@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from app.catalog.choices import ListChoices
 from app.catalog.models import Category, Product
@@ -25,10 +25,11 @@ DEFAULT_CHOICES = ListChoices()
 # an out-of-range error from the driver.
 
 
-# What a product card or page shows besides the product: its images (one more query for a
-# whole page of products) and its category with that category's parent (joined to the
-# product's own row: a many-to-one adds no rows). Lazy loads would cost a query each.
-_WITH_PICTURES_AND_SHELF = (selectinload(Product.images),
+# What a product card or page shows besides the product: its images and its category with
+# that category's parent, joined to the product's own query. With a LIMIT the ORM pages the
+# products first and joins the images to that page. Every statement costs the page a round
+# trip and the database a parse: a product page is one statement, a list two (rows, count).
+_WITH_PICTURES_AND_SHELF = (joinedload(Product.images),
                             joinedload(Product.category).joinedload(Category.parent))
 
 
