@@ -12,20 +12,12 @@ from tests.helpers import assert_problem
 
 
 @pytest.fixture
-def shop(category_row, make_product, shelve):
+def shop(category_row, kitchen_and_garden_products):
     ids = {"kitchen": category_row("주방", name_en="Kitchen", slug="kitchen", position=1)}
     ids["mugs"] = category_row("머그", name_en="Mugs", slug="mugs", parent=ids["kitchen"])
     ids["knives"] = category_row("칼", slug="knives", parent=ids["kitchen"], visible=False)
     ids["garden"] = category_row("정원", slug="garden", position=0)
-    for name, price, stock, category in [("Bowl", 3_000, 5, "kitchen"),
-                                         ("Blue Mug", 1_000, 0, "mugs"),
-                                         ("Red Mug", 3_000, 2, "mugs"),
-                                         ("Chef Knife", 2_000, 9, "knives"),
-                                         ("Rake", 5_000, 1, "garden")]:
-        product = make_product(name=name, price=price, stock=stock)
-        shelve(product.id, ids[category])
-        ids[name] = product.id
-    return ids
+    return {**ids, **kitchen_and_garden_products(ids)}
 
 
 def names(client, **query) -> list[str]:

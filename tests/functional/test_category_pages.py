@@ -33,7 +33,7 @@ def _pager_hrefs(html: str) -> list[str]:
 
 
 @pytest.fixture
-def shop(category_row, make_product, shelve):
+def shop(category_row, kitchen_and_garden_products):
     """Kitchen (Mugs shown, Knives hidden) and Garden; a hidden Attic with Boxes."""
     ids = {"kitchen": category_row("Kitchen", position=1, name_en=None)}
     ids["mugs"] = category_row("Mugs", parent=ids["kitchen"])
@@ -41,15 +41,7 @@ def shop(category_row, make_product, shelve):
     ids["garden"] = category_row("Garden", position=0)
     ids["attic"] = category_row("Attic", visible=False, position=2)
     ids["boxes"] = category_row("Boxes", parent=ids["attic"])
-    for name, price, stock, category in [("Bowl", 3_000, 5, "kitchen"),
-                                         ("Blue Mug", 1_000, 0, "mugs"),
-                                         ("Red Mug", 3_000, 2, "mugs"),
-                                         ("Chef Knife", 2_000, 9, "knives"),
-                                         ("Rake", 5_000, 1, "garden")]:
-        product = make_product(name=name, price=price, stock=stock)
-        shelve(product.id, ids[category])
-        ids[name] = product.id
-    return ids
+    return {**ids, **kitchen_and_garden_products(ids)}
 
 
 def test_a_category_page_lists_it_and_its_shown_subcategories(client, shop):
