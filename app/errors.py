@@ -2,10 +2,10 @@
 
 Errors come in two levels. This module declares the kinds, each with its HTTP ``status``
 once: ``MalformedRequest`` 400, ``Unauthenticated`` 401, ``Forbidden`` 403, ``NotFound`` 404,
-``Conflict`` 409, ``PayloadTooLarge`` 413, ``InvalidInput`` 422, ``Unavailable`` 503. Services raise subclasses of
-those, declared next to the code that raises them, which add only the API's snake_case
-``code``, a ``title`` and maybe the form ``field``. Pages show the sentence (next to the form
-field named by ``field`` when there is one); the API answers RFC 9457
+``Conflict`` 409, ``PayloadTooLarge`` 413, ``InvalidInput`` 422, ``Unavailable`` 503.
+Services raise subclasses of those, declared next to the code that raises them, which add
+only the API's snake_case ``code``, a ``title`` and maybe the form ``field``. Pages show the
+sentence (next to the form field named by ``field`` when there is one); the API answers RFC 9457
 ``application/problem+json``. Every handler, the 429 of the rate limits included, is here.
 
 The words are the response's language (app/i18n.py): a ``title`` is a lazy string, declared at
