@@ -13,6 +13,7 @@ import unicodedata
 from flask_babel import format_number, gettext, lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
+from app.catalog.editing import check_text
 from app.db import is_id
 from app.errors import Conflict, InvalidInput, NotFound
 
@@ -52,16 +53,9 @@ def check_name(value, field_name: str = "name", *, required: bool = True) -> str
     """1–60 characters once trimmed, without NUL; the English name may be empty (None)."""
     if value is None and not required:
         return None
-    if not isinstance(value, str):
-        raise InvalidInput(gettext("This field is text."), field=field_name)
-    if "\x00" in value:
-        raise InvalidInput(gettext("The text contains a NUL character."), field=field_name)
-    value = value.strip()
+    value = check_text(value, field_name, NAME_MAX)
     if required and not value:
         raise InvalidInput(gettext("Enter the category's name."), field=field_name)
-    if len(value) > NAME_MAX:
-        raise InvalidInput(gettext("At most %(limit)s characters.", limit=NAME_MAX),
-                           field=field_name)
     return value or None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DataError, IntegrityError
 
 from app.catalog.models import Category, Product
-from app.catalog.stock import OutOfStock, ProductNotFound, change_stock
+from app.catalog.stock import OutOfStock, change_stock, no_such_product
 from app.db import is_id, retry_on_conflict, transaction
 from app.errors import InvalidInput
 from app.formatting import MINUS, format_won_text
@@ -40,7 +40,7 @@ WRITE_ATTEMPTS = 10
 # --- validation: the same rules for the pages, the API and the CSV import ---------------
 
 
-def _text(value, field: str, limit: int) -> str:
+def check_text(value, field: str, limit: int) -> str:
     """Text of at most ``limit`` characters once trimmed, without NUL (PostgreSQL stores none,
     and no admin means to type one)."""
     if not isinstance(value, str):
@@ -58,12 +58,12 @@ def check_name(value) -> str:
     """The Korean name: required."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(gettext("Enter the product's name."), field="name")
-    return _text(value, "name", NAME_MAX)
+    return check_text(value, "name", NAME_MAX)
 
 
 def check_name_en(value) -> str | None:
     """The English name: optional; empty is NULL (English pages then show the Korean)."""
-    return None if value is None else _text(value, "name_en", NAME_MAX) or None
+    return None if value is None else check_text(value, "name_en", NAME_MAX) or None
 
 
 def check_price(value) -> int:
@@ -83,12 +83,12 @@ def check_stock(value) -> int:
 
 def check_description(value) -> str:
     """The Korean description: may be empty."""
-    return "" if value is None else _text(value, "description", DESCRIPTION_MAX)
+    return "" if value is None else check_text(value, "description", DESCRIPTION_MAX)
 
 
 def check_description_en(value) -> str | None:
     """The English description: optional; empty is NULL."""
-    return None if value is None else _text(value, "description_en", DESCRIPTION_MAX) or None
+    return None if value is None else check_text(value, "description_en", DESCRIPTION_MAX) or None
 
 
 def check_is_active(value) -> bool:
@@ -124,7 +124,7 @@ def check_reason(value) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(gettext("Say why the stock changes (e.g. 'delivery 4711', "
                                    "'recount')."), field="reason")
-    return _text(value, "reason", REASON_MAX)
+    return check_text(value, "reason", REASON_MAX)
 
 
 def check_adjustment(delta, kind) -> tuple[int, str]:
@@ -160,7 +160,7 @@ def _clean_fields(fields: dict) -> dict:
 
 def check_product_id(product_id) -> int:
     if not is_id(product_id):
-        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+        raise no_such_product(product_id)
     return product_id
 
 
@@ -215,7 +215,7 @@ def create_product(name, price, stock, description="", is_active=True,
 def _update_fields(session, product_id: int, fields: dict) -> Product:
     product = session.get(Product, check_product_id(product_id))
     if product is None:
-        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+        raise no_such_product(product_id)
     if "category_id" in fields:
         fields = {**fields, "category_id": check_category_id(session, fields["category_id"])}
     for name, value in fields.items():

@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import logging
 
-from flask_babel import format_number, gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 
-from app.catalog.editing import check_product_id
+from app.catalog.editing import check_product_id, check_text
 from app.catalog.models import MAX_IMAGES_PER_PRODUCT, Product, ProductImage
-from app.catalog.stock import ProductNotFound
+from app.catalog.stock import no_such_product
 from app.db import is_id, retry_on_conflict, transaction
 from app.errors import Conflict, InvalidInput, NotFound
 from app.extensions import db
@@ -52,24 +52,12 @@ class ImageNotFound(NotFound):
 def check_alt(value) -> str:
     """What the picture shows, for screen readers: text of at most ``ALT_MAX`` characters;
     empty means pages use the product's name."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(gettext("This field is text."), field="alt")
-    value = value.strip()
-    if len(value) > ALT_MAX:
-        raise InvalidInput(gettext("At most %(limit)s characters.", limit=format_number(ALT_MAX)),
-                           field="alt")
-    return value
+    return "" if value is None else check_text(value, "alt", ALT_MAX)
 
 
 def _too_many() -> TooManyImages:
     return TooManyImages(gettext("A product has at most %(limit)s images: delete one first. "
                                  "Nothing was stored.", limit=MAX_IMAGES_PER_PRODUCT))
-
-
-def _no_product(product_id) -> ProductNotFound:
-    return ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
 
 
 def add_image(product_id: int, data: bytes, filename: str, alt: str = "") -> ProductImage:
@@ -84,7 +72,7 @@ def add_image(product_id: int, data: bytes, filename: str, alt: str = "") -> Pro
     # Cheap refusals before the decoding work; the compare-and-set below is the authority.
     count = db.session.scalar(select(Product.image_count).where(Product.id == product_id))
     if count is None:
-        raise _no_product(product_id)
+        raise no_such_product(product_id)
     if count >= MAX_IMAGES_PER_PRODUCT:
         raise _too_many()
     processed = processing.process(data, filename)
@@ -114,7 +102,7 @@ def _insert_image(product_id: int, processed: processing.ProcessedImage,
         ).one_or_none()
         if claimed is None:
             exists = uow.session.scalar(select(Product.id).where(Product.id == product_id))
-            raise _too_many() if exists else _no_product(product_id)
+            raise _too_many() if exists else no_such_product(product_id)
         # The claim holds the product's row lock: no other write of its images runs now.
         last = uow.session.scalar(select(func.max(ProductImage.position))
                                   .where(ProductImage.product_id == product_id))
@@ -144,7 +132,7 @@ def _locked_images(session, product_id: int) -> list[ProductImage]:
     locked = session.scalar(select(Product.id).where(Product.id == product_id)
                             .with_for_update())
     if locked is None:
-        raise _no_product(product_id)
+        raise no_such_product(product_id)
     return list(session.scalars(select(ProductImage).where(ProductImage.product_id == product_id)
                                 .order_by(ProductImage.position, ProductImage.id)))
 

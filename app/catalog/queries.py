@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext
 from sqlalchemy import column, func, or_, select, table
 from sqlalchemy.orm import aliased, selectinload
 
@@ -14,7 +13,7 @@ from app.accounts.models import User
 from app.catalog.editing import check_product_id
 from app.catalog.models import Product, StockMovement
 from app.catalog.search import like_pattern
-from app.catalog.stock import ProductNotFound
+from app.catalog.stock import no_such_product
 from app.extensions import db
 
 LOW_STOCK_DEFAULT = 5
@@ -54,7 +53,7 @@ def get_product(product_id: int) -> Product:
     """Any product, hidden or not (admins see everything), or ``ProductNotFound``."""
     product = db.session.get(Product, check_product_id(product_id))
     if product is None:
-        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+        raise no_such_product(product_id)
     return product
 
 

@@ -5,7 +5,6 @@ Shoppers only ever see active products; a hidden product is as absent as an unkn
 
 from __future__ import annotations
 
-from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -13,7 +12,7 @@ from app.catalog.choices import ListChoices
 from app.catalog.models import Category, Product
 from app.catalog.sales import RECENT_DAYS, keep_recent_units_fresh
 from app.catalog.search import matching_every_word
-from app.catalog.stock import ProductNotFound
+from app.catalog.stock import no_such_product
 from app.db import is_id
 from app.extensions import db
 
@@ -89,5 +88,5 @@ def get_product(product_id: int) -> Product:
     product = (db.session.get(Product, product_id, options=_WITH_PICTURES_AND_SHELF)
                if is_id(product_id) else None)
     if product is None or not product.is_active:
-        raise ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+        raise no_such_product(product_id)
     return product

@@ -29,6 +29,11 @@ class ProductNotFound(NotFound):
     title = lazy_gettext("Product not found")
 
 
+def no_such_product(product_id) -> ProductNotFound:
+    """The one refusal for an unknown (or, to shoppers, hidden) product id."""
+    return ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+
+
 def take(product_id, quantity) -> Update:
     """Take ``quantity`` off the product's stock only where the stock covers it; returns
     ``(id, stock)`` of the row it changed, none when it does not. The row lock orders
@@ -76,7 +81,7 @@ def stock_refusal(session, product_id: int) -> DomainError:
     row = session.execute(select(Product.name, Product.name_en, Product.stock)
                           .where(Product.id == product_id)).first()
     if row is None:
-        return ProductNotFound(gettext("There is no product #%(id)s.", id=product_id))
+        return no_such_product(product_id)
     name = in_locale(row.name, row.name_en)
     if row.stock == 0:
         return OutOfStock(gettext("%(name)s is sold out.", name=name))

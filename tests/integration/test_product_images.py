@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from app.catalog import images
 from app.catalog.models import Product, ProductImage
+from app.catalog.stock import ProductNotFound
 from app.errors import PayloadTooLarge
 from app.extensions import db
 from app.media.images import IMAGE_MAX_BYTES, InvalidImage
@@ -145,7 +146,7 @@ def test_pillows_own_bomb_guard_is_a_refusal_too(app, ctx, make_product, monkeyp
 def test_an_unknown_product_stores_nothing(app, ctx, db_snapshot, media_snapshot):
     tables, files = db_snapshot(), media_snapshot()
     for product_id in (404, 0, -1, 2**40, "1"):
-        with pytest.raises(images.ProductNotFound):
+        with pytest.raises(ProductNotFound):
             images.add_image(product_id, png(), "photo.png")
     assert db_snapshot() == tables and media_snapshot() == files
 
@@ -240,7 +241,7 @@ def test_changes_to_another_products_image_or_bad_values_are_refused(app, ctx, m
                    lambda: images.move_image(mine.id, image.id + 1, 0)):
         with pytest.raises(images.ImageNotFound):
             change()
-    with pytest.raises(images.ProductNotFound):
+    with pytest.raises(ProductNotFound):
         images.delete_image(999, image.id)
     for position in (-1, "1", 1.5, True):
         with pytest.raises(images.InvalidInput):
