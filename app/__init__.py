@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import load_config
-from app.db import configure_sqlite, ping_idle_connections
+from app.db import configure_sqlite, ping_idle_connections, read_in_autocommit
 from app.errors import register_error_handlers
 from app.hostile_input import init_body_limits, init_hostile_input
 from app.i18n import init_i18n
@@ -65,8 +65,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
-        elif app.config["DB_POOL_PRE_PING"]:
-            ping_idle_connections(db.engine, app.config["DB_POOL_PING_IDLE"])
+        else:
+            read_in_autocommit(db.engine)
+            if app.config["DB_POOL_PRE_PING"]:
+                ping_idle_connections(db.engine, app.config["DB_POOL_PING_IDLE"])
         watch_pool(db.engine)
 
     import importlib

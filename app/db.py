@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import gettext
 from sqlalchemy import DateTime, Integer, MetaData, event
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
@@ -161,6 +161,32 @@ def ping_idle_connections(engine, idle_seconds: float) -> None:
             raise InvalidatePoolError(f"an idle connection failed its ping: {error}") from error
 
 
+# Methods whose requests only read (a view that writes still opens ``transaction()``).
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
+def read_in_autocommit(engine) -> None:
+    """On PostgreSQL, let a GET or HEAD request read in autocommit, outside a transaction.
+
+    At READ COMMITTED every statement sees the newest committed rows whether or not it sits
+    in a transaction, so a read-only request gains nothing from BEGIN and ROLLBACK but pays
+    two round trips for them. And psycopg forgets its prepared statements at every ROLLBACK:
+    a read that ends in one is planned afresh each time. In autocommit there is neither, so
+    a page's statements are prepared after their fifth use on a connection (psycopg's
+    ``prepare_threshold``). ``transaction()`` leaves autocommit before it writes.
+    """
+
+    @event.listens_for(engine, "engine_connect")
+    def _read_in_autocommit(connection):
+        if (not _write_intent.get() and has_request_context()
+                and request.method in READ_METHODS):
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _reads_in_autocommit(session) -> bool:
+    return session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+
+
 class UnitOfWork:
     """What a service sees inside ``transaction()``: the session and post-commit hooks."""
 
@@ -194,13 +220,16 @@ def transaction(*, single_write: bool = False):
     of the pool, pings it and begins once, not twice (the second round cost ~0.8 ms of
     CPU; docs/BENCHMARKS.md). SQLite must end it: writers start with ``BEGIN IMMEDIATE``;
     so must ``single_write`` on PostgreSQL: a connection turns to autocommit only between
-    transactions.
+    transactions; and so must a GET request that read in autocommit (``read_in_autocommit``):
+    its connection goes back to the pool (no round trip: nothing is open) and the block
+    begins on one that is not in autocommit, so its statements commit together or not at all.
     """
     # The app's Flask-SQLAlchemy, found through the app: app.extensions imports this module.
     session = current_app.extensions["sqlalchemy"].session
     dialect = session.get_bind().dialect.name
     autocommit = single_write and dialect == "postgresql"
-    if session().in_transaction() and (dialect == "sqlite" or autocommit):
+    if session().in_transaction() and (dialect == "sqlite" or autocommit
+                                       or _reads_in_autocommit(session)):
         session.rollback()
     session.expire_all()
     if autocommit:
