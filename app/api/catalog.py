@@ -25,10 +25,9 @@ def image_json(image, *, alt: str | None = None) -> dict:
     return {"id": image.id, "alt": image.alt if alt is None else alt, "sizes": image.variants}
 
 
-def product_summary(product) -> dict:
-    """A product as lists show it: with its shown category (null when it has none, or when
-    shoppers cannot see it) and its images, main first, each in every stored size."""
-    category = product.category if shelves.is_shown(product.category) else None
+def product_summary(product, category) -> dict:
+    """A product as lists show it: with ``category``, its category if shoppers can see it
+    (else None, shown as null), and its images, main first, each in every stored size."""
     return {"id": product.id, "name": product.display_name, "price": product.price,
             "stock": product.stock,
             "category": {"id": category.id, "name": category.display_name} if category else None,
@@ -44,14 +43,16 @@ def list_products():
     category_id = int_arg("category", None, maximum=MAX_ID)
     category_ids = shelves.shelf_by_id(category_id).category_ids if category_id else None
     result = services.list_products(choices, page, per_page, category_ids=category_ids)
-    return {"items": [product_summary(p) for p in result.items],
+    shown = shelves.shown_by_id()
+    return {"items": [product_summary(p, shown.get(p.category_id)) for p in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total}
 
 
 @bp.get("/products/<int:product_id>")
 def get_product(product_id: int):
     product = services.get_product(product_id)
-    return {**product_summary(product), "description": product.display_description}
+    category = product.category if shelves.is_shown(product.category) else None
+    return {**product_summary(product, category), "description": product.display_description}
 
 
 _PRODUCT_PROPERTIES = {

@@ -19,7 +19,69 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 MAX_IMAGES_PER_PRODUCT = 8
 
 
-class Category(db.Model):
+class ShownCategory:
+    """What a shopper reads of a category, for the model and app/catalog/shown.py alike."""
+
+    name: str
+    name_en: str | None
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
+
+
+class ShownImage:
+    """A product image's files, for the model and app/catalog/shown.py alike."""
+
+    digest: str
+    sizes: list
+
+    @property
+    def variants(self) -> list[dict]:
+        """Each stored size as ``{"width", "height", "url"}``, smallest first: what the API
+        answers and what a page's ``srcset`` lists."""
+        return [{"width": width, "height": height, "url": file_url(self.digest, width)}
+                for width, height in self.sizes]
+
+
+class ShownProduct:
+    """What a shopper reads of a product, for the model and app/catalog/shown.py alike:
+    its name and description in the page's language, its main image, whether it is sold out."""
+
+    name: str
+    name_en: str | None
+    description: str
+    description_en: str | None
+    stock: int
+    images: list
+
+    @property
+    def main_image(self):
+        return self.images[0] if self.images else None
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+    @property
+    def display_name(self) -> str:
+        return in_locale(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> str:
+        return in_locale(self.description, self.description_en)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The shown description's paragraphs: split at blank lines, whichever line ends it has.
+
+        A browser's textarea sends ``\r\n``; the API and the CSV may send ``\n`` or ``\r``.
+        """
+        text = _LINE_END.sub("\n", self.display_description or "")
+        return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
+
+
+class Category(ShownCategory, db.Model):
     """A shelf of the shop: a two-level tree (a top category and its subcategories).
 
     ``parent_id`` is null for a top category; a subcategory's parent is always a top one
@@ -45,12 +107,8 @@ class Category(db.Model):
 
     parent: Mapped[Category | None] = relationship(remote_side=[id], lazy="joined")
 
-    @property
-    def display_name(self) -> str:
-        return in_locale(self.name, self.name_en)
 
-
-class Product(VersionedMixin, db.Model):
+class Product(ShownProduct, VersionedMixin, db.Model):
     __tablename__ = "products"
     __table_args__ = (
         CheckConstraint("stock >= 0", name="stock_not_negative"),
@@ -93,31 +151,6 @@ class Product(VersionedMixin, db.Model):
     images: Mapped[list[ProductImage]] = relationship(
         order_by="(ProductImage.position, ProductImage.id)", viewonly=True)
 
-    @property
-    def main_image(self) -> ProductImage | None:
-        return self.images[0] if self.images else None
-
-    @property
-    def sold_out(self) -> bool:
-        return self.stock <= 0
-
-    @property
-    def display_name(self) -> str:
-        return in_locale(self.name, self.name_en)
-
-    @property
-    def display_description(self) -> str:
-        return in_locale(self.description, self.description_en)
-
-    @property
-    def paragraphs(self) -> list[str]:
-        """The shown description's paragraphs: split at blank lines, whichever line ends it has.
-
-        A browser's textarea sends ``\r\n``; the API and the CSV may send ``\n`` or ``\r``.
-        """
-        text = _LINE_END.sub("\n", self.display_description or "")
-        return [part.strip() for part in _BLANK_LINE.split(text) if part.strip()]
-
 
 # What a shopper's search looks in (app/catalog/search.py): both names and both descriptions,
 # lower-cased, as one text. Migration 0008 indexes a literal copy of it (a migration must not
@@ -136,7 +169,7 @@ PRODUCT_SEARCHABLE = func.lower(
 INDEXES_ONLY_IN_MIGRATIONS = frozenset({"ix_products_searchable"})
 
 
-class ProductImage(db.Model):
+class ProductImage(ShownImage, db.Model):
     """One image of a product, stored as WebP files of a few widths (app/media/).
 
     ``digest`` names the files (a hash of their content, so the same picture uploaded twice
@@ -158,13 +191,6 @@ class ProductImage(db.Model):
     # What the picture shows, for screen readers; empty: pages use the product's name.
     alt: Mapped[str] = mapped_column(String(200), nullable=False, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
-
-    @property
-    def variants(self) -> list[dict]:
-        """Each stored size as ``{"width", "height", "url"}``, smallest first: what the API
-        answers and what a page's ``srcset`` lists."""
-        return [{"width": width, "height": height, "url": file_url(self.digest, width)}
-                for width, height in self.sizes]
 
 
 class StockMovement(db.Model):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
+
 from app.catalog.models import PRODUCT_SEARCHABLE
 
 MAX_QUERY_CHARS = 100
@@ -21,6 +23,13 @@ def like_pattern(word: str) -> str:
     return f"%{escaped}%"
 
 
-def matching_every_word(q: str | None) -> list:
-    """One condition per word of ``q``; a blank ``q`` gives none, so it lists everything."""
-    return [PRODUCT_SEARCHABLE.like(like_pattern(word), escape="\\") for word in words(q)]
+def word_patterns(q: str | None) -> dict[str, str]:
+    """The LIKE pattern of each word of ``q``, as ``matching_words`` names its parameters."""
+    return {f"word_{n}": like_pattern(word) for n, word in enumerate(words(q))}
+
+
+def matching_words(count: int) -> list:
+    """One condition per word, ``count`` of them, each taking its pattern from the parameter
+    ``word_patterns`` gives; none when there are no words, so it lists everything."""
+    return [PRODUCT_SEARCHABLE.like(bindparam(f"word_{n}"), escape="\\")
+            for n in range(count)]

@@ -12,21 +12,27 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.orm import lazyload
 
 from app.catalog.category_rules import CategoryNotFound
 from app.catalog.models import Category
+from app.catalog.shown import CategoryView, category_from
 from app.db import is_id
 from app.extensions import db
+
+_categories = Category.__table__
+_VISIBLE = (select(_categories.c.id, _categories.c.name, _categories.c.name_en, _categories.c.slug,
+                   _categories.c.is_visible, _categories.c.parent_id)
+            .where(_categories.c.is_visible.is_(True))
+            .order_by(_categories.c.position, _categories.c.id))
 
 
 @dataclass
 class Shelf:
     """A shown category with its parent (``None`` for a top one) and its shown subcategories."""
 
-    category: Category
-    parent: Category | None = None
-    children: list[Category] = field(default_factory=list)
+    category: CategoryView
+    parent: CategoryView | None = None
+    children: list[CategoryView] = field(default_factory=list)
 
     @property
     def category_ids(self) -> list[int]:
@@ -35,13 +41,13 @@ class Shelf:
         return [self.category.id, *(child.id for child in self.children)]
 
 
-def is_shown(category: Category | None) -> bool:
+def is_shown(category: Category | CategoryView | None) -> bool:
     """Whether shoppers see ``category`` (its ``parent`` is loaded with it)."""
     return category is not None and category.is_visible and (
         category.parent is None or category.parent.is_visible)
 
 
-def trail(category: Category | None) -> list[Category]:
+def trail(category: Category | CategoryView | None) -> list:
     """The breadcrumb categories down to ``category`` (top first); none when it is hidden."""
     if not is_shown(category):
         return []
@@ -49,17 +55,23 @@ def trail(category: Category | None) -> list[Category]:
 
 
 def visible_tree() -> list[Shelf]:
-    """The shown top categories in order, each with its shown subcategories in order."""
-    categories = db.session.scalars(
-        select(Category).options(lazyload(Category.parent)).where(Category.is_visible.is_(True))
-        .order_by(Category.position, Category.id)).all()
+    """The shown top categories in order, each with its shown subcategories in order (each
+    subcategory's ``parent`` is its top one)."""
+    categories = [category_from(row) for row in db.session.execute(_VISIBLE)]
     tops = {category.id: Shelf(category) for category in categories
             if category.parent_id is None}
     for category in categories:
         top = tops.get(category.parent_id)
         if top is not None:
+            category.parent = top.category
             top.children.append(category)
     return list(tops.values())
+
+
+def shown_by_id() -> dict[int, CategoryView]:
+    """Every shown category by id."""
+    return {category.id: category for top in visible_tree()
+            for category in (top.category, *top.children)}
 
 
 def shelf_by_slug(slug: str) -> Shelf:

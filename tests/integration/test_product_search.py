@@ -8,7 +8,7 @@ from sqlalchemy import select, text
 from app.catalog import services
 from app.catalog.choices import ListChoices
 from app.catalog.models import Product
-from app.catalog.search import matching_every_word
+from app.catalog.search import matching_words, word_patterns
 from app.extensions import db
 
 NEWEST_FIRST = ["찻잔 세트", "snake_case 머그", "100% 면 양말", "보성 녹차", "드립 커피 원두"]
@@ -55,7 +55,8 @@ def test_every_word_must_match_somewhere(ctx, search_shelf, q, expected):
 
 @pytest.mark.postgres
 def test_a_two_word_search_uses_the_trigram_index(ctx, search_shelf):
-    query = select(Product.id).where(*matching_every_word("coffee beans"))
+    query = (select(Product.id).where(*matching_words(2))
+             .params(word_patterns("coffee beans")))
     sql = str(query.compile(db.engine, compile_kwargs={"literal_binds": True}))
     with db.engine.begin() as conn:
         # Five rows are cheaper to scan; forbid that so the plan shows whether the index
