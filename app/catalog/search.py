@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam
+from sqlalchemy import String, bindparam
 
 from app.catalog.models import PRODUCT_SEARCHABLE
 
@@ -31,5 +31,5 @@ def word_patterns(q: str | None) -> dict[str, str]:
 def matching_words(count: int) -> list:
     """One condition per word, ``count`` of them, each taking its pattern from the parameter
     ``word_patterns`` gives; none when there are no words, so it lists everything."""
-    return [PRODUCT_SEARCHABLE.like(bindparam(f"word_{n}"), escape="\\")
+    return [PRODUCT_SEARCHABLE.like(bindparam(f"word_{n}", type_=String), escape="\\")
             for n in range(count)]
