@@ -43,7 +43,8 @@ def select_locale() -> str:
 
 def current_locale() -> str:
     """The response's language code, ``ko`` or ``en``."""
-    return str(get_locale() or current_app.config["SHOP_LOCALE"])
+    locale = get_locale()  # a babel Locale, whose str() costs more than its language
+    return locale.language if locale else current_app.config["SHOP_LOCALE"]
 
 
 def in_locale(korean: str, english: str | None) -> str:

@@ -43,6 +43,11 @@ class ShownImage:
         return [{"width": width, "height": height, "url": file_url(self.digest, width)}
                 for width, height in self.sizes]
 
+    @property
+    def srcset(self) -> str:
+        """Every stored size for an ``<img srcset>``: "url 320w, url 640w, ...", smallest first."""
+        return ", ".join(f"{file_url(self.digest, width)} {width}w" for width, _ in self.sizes)
+
 
 class ShownProduct:
     """What a shopper reads of a product, for the model and app/catalog/shown.py alike:
