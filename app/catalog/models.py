@@ -150,7 +150,8 @@ class Product(ShownProduct, VersionedMixin, db.Model):
     recent_units: Mapped[int] = mapped_column(Integer, nullable=False, default=0,
                                               server_default="0")
 
-    # Lists load both with their products (selectinload), never one query per product.
+    # Admin pages and exports load these with their products (selectinload); shoppers' pages
+    # read plain rows instead (app/catalog/shown.py).
     category: Mapped[Category | None] = relationship()
     # Main image first: the lowest position is the main one.
     images: Mapped[list[ProductImage]] = relationship(
