@@ -46,8 +46,8 @@ def _list_statements(sort: str, words: int, in_categories: bool, min_price: bool
     """A list's two statements, its page of products joined to their images and its count,
     for lists of one shape (sort and which filters), with the values as parameters.
 
-    Built once per shape (at most a few hundred of them): building these statements cost a
-    list more than the database spent running them."""
+    Built once per shape (4 sorts × 0-8 words × 4 filters on or off: at most 576): building
+    these statements cost a list more than the database spent running them."""
     conditions = [_products.c.is_active.is_(True), *matching_words(words)]
     if in_categories:
         conditions.append(_products.c.category_id.in_(bindparam("category_ids", expanding=True)))
@@ -69,7 +69,9 @@ def _list_statements(sort: str, words: int, in_categories: bool, min_price: bool
 
 class ProductPage(Pagination):
     """A page of ``ProductView`` with Flask-SQLAlchemy's paging (``pages``, ``iter_pages``,
-    ...): two statements, the page's products joined to their images, and their count."""
+    ...): two statements, the page's products joined to their images, and their count.
+    Subclassed the way Flask-SQLAlchemy's own ``SelectPagination`` is: the two queries are
+    this class's; the page arithmetic is Pagination's."""
 
     def _query_items(self) -> list[ProductView]:
         rows, _ = self._query_args["statements"]
@@ -141,6 +143,8 @@ _PRODUCT_PAGE = (
 def get_product(product_id: int) -> ProductView:
     """The active product ``product_id``, with its images and its category's trail;
     ``ProductNotFound`` when unknown or hidden."""
+    # Product ids are 32-bit on PostgreSQL: a larger number from a URL must be "not found",
+    # not an out-of-range error from the driver.
     rows = (db.session.execute(_PRODUCT_PAGE, {"product_id": product_id}).all()
             if is_id(product_id) else [])
     if not rows or not rows[0].is_active:

@@ -41,13 +41,13 @@ class Shelf:
         return [self.category.id, *(child.id for child in self.children)]
 
 
-def is_shown(category: Category | CategoryView | None) -> bool:
+def is_shown(category: CategoryView | None) -> bool:
     """Whether shoppers see ``category`` (its ``parent`` is loaded with it)."""
     return category is not None and category.is_visible and (
         category.parent is None or category.parent.is_visible)
 
 
-def trail(category: Category | CategoryView | None) -> list:
+def trail(category: CategoryView | None) -> list[CategoryView]:
     """The breadcrumb categories down to ``category`` (top first); none when it is hidden."""
     if not is_shown(category):
         return []
