@@ -40,8 +40,16 @@ class ShownImage:
     def variants(self) -> list[dict]:
         """Each stored size as ``{"width", "height", "url"}``, smallest first: what the API
         answers and what a page's ``srcset`` lists."""
-        return [{"width": width, "height": height, "url": file_url(self.digest, width)}
-                for width, height in self.sizes]
+        return [self._variant(width, height) for width, height in self.sizes]
+
+    @property
+    def largest(self) -> dict:
+        """The largest stored size, as ``variants`` gives it: an ``<img>``'s ``src``,
+        ``width`` and ``height`` (a page needs no other size's URL but in ``srcset``)."""
+        return self._variant(*self.sizes[-1])
+
+    def _variant(self, width: int, height: int) -> dict:
+        return {"width": width, "height": height, "url": file_url(self.digest, width)}
 
     @property
     def srcset(self) -> str:
