@@ -41,9 +41,13 @@ def list_products():
     per_page = int_arg("per_page", DEFAULT_PER_PAGE, maximum=services.MAX_PER_PAGE)
     choices = ListChoices.from_api_args(request.args)
     category_id = int_arg("category", None, maximum=MAX_ID)
-    category_ids = shelves.shelf_by_id(category_id).category_ids if category_id else None
-    result = services.list_products(choices, page, per_page, category_ids=category_ids)
-    shown = shelves.shown_by_id()
+    shelf = shelves.shelf_by_id(category_id) if category_id else None
+    result = services.list_products(choices, page, per_page,
+                                     category_ids=shelf.category_ids if shelf else None)
+    # A category's list holds its own and its subcategories' products only, all shown: its
+    # shelf knows them without reading the tree again.
+    shown = ({category.id: category for category in shelf.categories} if shelf
+             else shelves.shown_by_id())
     return {"items": [product_summary(p, shown.get(p.category_id)) for p in result.items],
             "page": result.page, "per_page": result.per_page, "total": result.total}
 

@@ -35,10 +35,14 @@ class Shelf:
     children: list[CategoryView] = field(default_factory=list)
 
     @property
-    def category_ids(self) -> list[int]:
+    def categories(self) -> list[CategoryView]:
         """The categories whose products the category's page lists: itself and its shown
         subcategories."""
-        return [self.category.id, *(child.id for child in self.children)]
+        return [self.category, *self.children]
+
+    @property
+    def category_ids(self) -> list[int]:
+        return [category.id for category in self.categories]
 
 
 def is_shown(category: CategoryView | None) -> bool:
@@ -70,8 +74,7 @@ def visible_tree() -> list[Shelf]:
 
 def shown_by_id() -> dict[int, CategoryView]:
     """Every shown category by id."""
-    return {category.id: category for top in visible_tree()
-            for category in (top.category, *top.children)}
+    return {category.id: category for top in visible_tree() for category in top.categories}
 
 
 def shelf_by_slug(slug: str) -> Shelf:

@@ -46,6 +46,16 @@ def test_a_category_lists_its_shown_subcategories_products(client, shop):
     assert names(client, category=shop["mugs"], sort="newest") == ["Red Mug", "Blue Mug"]
 
 
+def test_a_categorys_list_names_each_products_own_category(client, shop):
+    body = client.get("/api/v1/products", query_string={"category": shop["kitchen"]},
+                      headers={"Accept-Language": "en"}).get_json()
+
+    assert {item["name"]: item["category"] for item in body["items"]} == {
+        "Bowl": {"id": shop["kitchen"], "name": "Kitchen"},
+        "Blue Mug": {"id": shop["mugs"], "name": "Mugs"},
+        "Red Mug": {"id": shop["mugs"], "name": "Mugs"}}
+
+
 @pytest.mark.parametrize("category", ["knives", "unknown"])
 def test_a_hidden_or_unknown_category_is_404(client, shop, category):
     category_id = shop.get(category, 9_999)
